@@ -1,0 +1,55 @@
+# ironic-etcd: build, test, lint, proto, bench.
+GO            ?= go
+PROTOC_GEN_GO ?= google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
+GOBIN         := $(shell $(GO) env GOPATH)/bin
+PKGS          := ./...
+
+.PHONY: all build test test-short lint proto proto-check deps fuzz bench ci
+
+all: build
+
+build:
+	$(GO) build $(PKGS)
+
+# deps installs what the tests use besides Go: etcdctl (Debian's
+# etcd-client) for the end-to-end tests, protoc for `make proto`.
+deps:
+	@command -v etcdctl >/dev/null && command -v protoc >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-client protobuf-compiler >/dev/null; }
+	@test -x $(GOBIN)/protoc-gen-go || $(GO) install $(PROTOC_GEN_GO)
+
+# test is the README's test command: every package against real etcd,
+# under the race detector.
+test: deps
+	$(GO) vet $(PKGS)
+	$(GO) test -race -count=1 -timeout 30m $(PKGS)
+
+test-short:
+	$(GO) test -count=1 -short $(PKGS)
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+proto: deps
+	PATH="$(GOBIN):$$PATH" protoc -I pb -I /usr/include --go_out=pb --go_opt=paths=source_relative pb/records.proto
+
+# proto-check fails when the committed generated code is stale.
+proto-check: proto
+	@git diff --exit-code -- pb/ || { echo "pb/ is stale: run make proto and commit"; exit 1; }
+
+# fuzz runs each fuzz target briefly (CI); FUZZTIME=5m for a real run.
+FUZZTIME ?= 10s
+fuzz:
+	@for pkg in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do \
+		for f in $$(grep -h '^func Fuzz' $$pkg/*_test.go | sed 's/func \(Fuzz[A-Za-z0-9_]*\).*/\1/'); do \
+			echo "fuzz $$pkg $$f"; $(GO) test $$pkg -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) || exit 1; \
+		done; \
+	done
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+ci: deps lint proto-check test fuzz

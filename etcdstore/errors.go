@@ -1,0 +1,141 @@
+package etcdstore
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Error families, as Ironic maps its exceptions to HTTP codes. Every
+// specific error below also matches its family with errors.Is.
+var (
+	ErrInvalid  = errors.New("invalid")   // 400
+	ErrNotFound = errors.New("not found") // 404
+	ErrConflict = errors.New("conflict")  // 409
+	ErrInternal = errors.New("internal")  // 500
+)
+
+// One sentinel per Ironic exception the reference raises. Match them with
+// errors.Is; read their parameters with errors.As into *Error.
+var (
+	ErrInvalidParameterValue = sentinel("InvalidParameterValue", ErrInvalid)
+	ErrInvalidIdentity       = sentinel("InvalidIdentity", ErrInvalid)
+	ErrInvalidUUID           = sentinel("InvalidUUID", ErrInvalid)
+	ErrNodeNotLocked         = sentinel("NodeNotLocked", ErrInvalid)
+	ErrPortgroupNotEmpty     = sentinel("PortgroupNotEmpty", ErrInvalid)
+	ErrChassisNotEmpty       = sentinel("ChassisNotEmpty", ErrInvalid)
+
+	ErrNodeNotFound            = sentinel("NodeNotFound", ErrNotFound)
+	ErrPortNotFound            = sentinel("PortNotFound", ErrNotFound)
+	ErrPortgroupNotFound       = sentinel("PortgroupNotFound", ErrNotFound)
+	ErrChassisNotFound         = sentinel("ChassisNotFound", ErrNotFound)
+	ErrVolumeConnectorNotFound = sentinel("VolumeConnectorNotFound", ErrNotFound)
+	ErrVolumeTargetNotFound    = sentinel("VolumeTargetNotFound", ErrNotFound)
+	ErrConductorNotFound       = sentinel("ConductorNotFound", ErrNotFound)
+	ErrInstanceNotFound        = sentinel("InstanceNotFound", ErrNotFound)
+
+	ErrNodeAlreadyExists                     = sentinel("NodeAlreadyExists", ErrConflict)
+	ErrChassisAlreadyExists                  = sentinel("ChassisAlreadyExists", ErrConflict)
+	ErrPortAlreadyExists                     = sentinel("PortAlreadyExists", ErrConflict)
+	ErrPortgroupAlreadyExists                = sentinel("PortgroupAlreadyExists", ErrConflict)
+	ErrVolumeConnectorAlreadyExists          = sentinel("VolumeConnectorAlreadyExists", ErrConflict)
+	ErrVolumeTargetAlreadyExists             = sentinel("VolumeTargetAlreadyExists", ErrConflict)
+	ErrDuplicateName                         = sentinel("DuplicateName", ErrConflict)
+	ErrPortgroupDuplicateName                = sentinel("PortgroupDuplicateName", ErrConflict)
+	ErrMACAlreadyExists                      = sentinel("MACAlreadyExists", ErrConflict)
+	ErrPortgroupMACAlreadyExists             = sentinel("PortgroupMACAlreadyExists", ErrConflict)
+	ErrInstanceAssociated                    = sentinel("InstanceAssociated", ErrConflict)
+	ErrVolumeConnectorTypeAndIdAlreadyExists = sentinel("VolumeConnectorTypeAndIdAlreadyExists", ErrConflict)
+	ErrVolumeTargetBootIndexAlreadyExists    = sentinel("VolumeTargetBootIndexAlreadyExists", ErrConflict)
+	ErrNodeLocked                            = sentinel("NodeLocked", ErrConflict)
+	ErrNodeAssociated                        = sentinel("NodeAssociated", ErrConflict)
+
+	ErrConductorAlreadyRegistered                   = sentinel("ConductorAlreadyRegistered", ErrInternal)
+	ErrConductorHardwareInterfacesAlreadyRegistered = sentinel("ConductorHardwareInterfacesAlreadyRegistered", ErrInternal)
+	ErrNodeTagNotFound                              = sentinel("NodeTagNotFound", ErrInternal) // not a NotFound, as in Ironic
+
+	// ErrUnknownOutcome wraps an etcd error after which a write may or may
+	// not have been applied (a timeout or a lost connection mid-request).
+	// Read the state back before assuming either.
+	ErrUnknownOutcome = errors.New("outcome unknown: the write may have been applied")
+)
+
+// kindError is a sentinel that also matches its family.
+type kindError struct {
+	name   string
+	family error
+}
+
+func sentinel(name string, family error) error { return &kindError{name: name, family: family} }
+
+func (k *kindError) Error() string        { return k.name }
+func (k *kindError) Is(target error) bool { return target == k.family }
+
+// Error is the error the store returns for a reference exception: Kind is
+// the sentinel (ErrNodeNotFound, ...), Params the exception's parameters
+// (node, host, name, mac, ...), and the message names them.
+type Error struct {
+	Kind   error
+	Params map[string]string
+	msg    string
+}
+
+func (e *Error) Error() string { return e.msg }
+
+// Unwrap makes errors.Is(err, ErrNodeLocked) and errors.Is(err, ErrConflict) work.
+func (e *Error) Unwrap() error { return e.Kind }
+
+// Param returns one parameter ("" when absent).
+func (e *Error) Param(name string) string { return e.Params[name] }
+
+// newError builds an *Error; kv are parameter name/value pairs.
+func newError(kind error, msg string, kv ...string) *Error {
+	p := make(map[string]string, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		p[kv[i]] = kv[i+1]
+	}
+	return &Error{Kind: kind, Params: p, msg: kind.Error() + ": " + msg}
+}
+
+// invalidParam is the common InvalidParameterValue.
+func invalidParam(format string, args ...any) *Error {
+	msg := fmt.Sprintf(format, args...)
+	return newError(ErrInvalidParameterValue, msg, "err", msg)
+}
+
+// NodeLockedError returns the holder of a NodeLocked error, if err is one.
+func NodeLockedHolder(err error) (holder string, ok bool) {
+	var e *Error
+	if errors.As(err, &e) && errors.Is(e.Kind, ErrNodeLocked) {
+		return e.Params["host"], true
+	}
+	return "", false
+}
+
+func errNodeNotFound(node string) error {
+	return newError(ErrNodeNotFound, fmt.Sprintf("node %s could not be found", node), "node", node)
+}
+
+func errNodeLocked(node, host string) error {
+	return newError(ErrNodeLocked, fmt.Sprintf("node %s is locked by host %s, please retry after the current operation is completed", node, host), "node", node, "host", host)
+}
+
+func errInvalidIdentity(ident string) error {
+	return newError(ErrInvalidIdentity, fmt.Sprintf("expected a UUID or int but received %q", ident), "identity", ident)
+}
+
+func errNotFound(kind error, noun, param, value string) error {
+	return newError(kind, fmt.Sprintf("%s %s could not be found", noun, value), param, value)
+}
+
+func errAlreadyExists(kind error, noun, uuid string) error {
+	return newError(kind, fmt.Sprintf("%s with UUID %s already exists", noun, uuid), "uuid", uuid)
+}
+
+// formatList renders a list of names for messages, sorted for stable output.
+func formatList(items []string) string {
+	s := append([]string(nil), items...)
+	sort.Strings(s)
+	return strings.Join(s, ", ")
+}

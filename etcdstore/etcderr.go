@@ -1,0 +1,58 @@
+package etcdstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// etcdError is the one place etcd client errors pass through. A write
+// whose request may have reached the cluster before the error (a deadline,
+// a cancellation, a lost connection) is reported as ErrUnknownOutcome: it
+// may have been applied. Errors etcd returns before applying anything
+// (a request too large, too many operations, auth) are definite.
+func etcdError(err error, write bool) error {
+	if err == nil {
+		return nil
+	}
+	if !write || definite(err) {
+		return fmt.Errorf("etcd: %w", err)
+	}
+	return &unknownOutcome{err: err}
+}
+
+func definite(err error) bool {
+	switch {
+	case errors.Is(err, rpctypes.ErrRequestTooLarge), errors.Is(err, rpctypes.ErrTooManyOps),
+		errors.Is(err, rpctypes.ErrPermissionDenied), errors.Is(err, rpctypes.ErrUserEmpty),
+		errors.Is(err, rpctypes.ErrAuthFailed), errors.Is(err, rpctypes.ErrInvalidAuthToken),
+		errors.Is(err, rpctypes.ErrDuplicateKey), errors.Is(err, rpctypes.ErrKeyNotFound):
+		return true
+	}
+	if s, ok := status.FromError(err); ok {
+		switch s.Code() {
+		case codes.InvalidArgument, codes.PermissionDenied, codes.Unauthenticated,
+			codes.ResourceExhausted, codes.FailedPrecondition, codes.OutOfRange:
+			return true
+		}
+	}
+	return false
+}
+
+// unknownOutcome matches ErrUnknownOutcome and still unwraps to the etcd
+// or context error underneath.
+type unknownOutcome struct{ err error }
+
+func (u *unknownOutcome) Error() string { return ErrUnknownOutcome.Error() + ": " + u.err.Error() }
+func (u *unknownOutcome) Unwrap() []error {
+	return []error{ErrUnknownOutcome, u.err}
+}
+
+// isCanceled reports a caller's own cancellation or deadline.
+func isCanceled(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}

@@ -1,0 +1,93 @@
+package etcdstore
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Identifiers, as BEHAVIOUR.md §1 defines them. Methods that take an
+// identity ("7", a uuid, or for ports and portgroups a MAC) take a string;
+// exact lookups by id take an int64.
+
+// ident is a resolved identity: exactly one of id, uuid or mac is set.
+type ident struct {
+	id   int64
+	uuid string
+	mac  string
+	raw  string // the argument as given, for messages
+}
+
+func (i ident) byID() bool     { return i.uuid == "" && i.mac == "" }
+func (i ident) String() string { return i.raw }
+
+// parseIntLike reports whether s is the canonical base-10 form of an int64:
+// no sign but '-', no leading zero, no spaces, no decimal part.
+func parseIntLike(s string) (int64, bool) {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || strconv.FormatInt(n, 10) != s {
+		return 0, false
+	}
+	return n, true
+}
+
+// IsUUIDLike reports whether s is 32 hex digits once "urn:", "uuid:",
+// surrounding braces and every '-' are dropped (oslo.utils' is_uuid_like).
+func IsUUIDLike(s string) bool {
+	t := strings.ToLower(s)
+	t = strings.TrimPrefix(t, "urn:")
+	t = strings.TrimPrefix(t, "uuid:")
+	t = strings.TrimPrefix(t, "{")
+	t = strings.TrimSuffix(t, "}")
+	t = strings.ReplaceAll(t, "-", "")
+	if len(t) != 32 {
+		return false
+	}
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// IsMACLike reports whether s is six colon-separated two-hex-digit groups.
+func IsMACLike(s string) bool {
+	if len(s) != 17 {
+		return false
+	}
+	for i := 0; i < 17; i++ {
+		c := s[i]
+		if i%3 == 2 {
+			if c != ':' {
+				return false
+			}
+			continue
+		}
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// resolveIdentity applies the identity rule: int-like selects id, else
+// uuid-like selects uuid, else InvalidIdentity before any lookup.
+func resolveIdentity(s string) (ident, error) {
+	if n, ok := parseIntLike(s); ok {
+		return ident{id: n, raw: s}, nil
+	}
+	if IsUUIDLike(s) {
+		return ident{uuid: s, raw: s}, nil
+	}
+	return ident{}, errInvalidIdentity(s)
+}
+
+// resolveMACOrIdentity applies the mac-or-identity rule of ports and
+// portgroups: a MAC-like string selects by address, else identity.
+func resolveMACOrIdentity(s string) (ident, error) {
+	if IsMACLike(s) {
+		return ident{mac: s, raw: s}, nil
+	}
+	return resolveIdentity(s)
+}

@@ -1,0 +1,291 @@
+package etcdstore
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"unicode/utf8"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/ironic-etcd/ironic-etcd/pb"
+)
+
+// The node lock is its own key, <prefix>reservations/<node id>, holding
+// the holder's tag. Taking it is a create-if-absent and releasing it a
+// delete-if-value-matches, each one transaction that never reads first;
+// a lock taken on behalf of a conductor session is bound to the session's
+// lease and vanishes with it. The lock key's create revision is the fencing
+// token (pb.Node.ReservationRevision): it changes every time the lock is
+// taken, even by the same tag.
+
+// ReserveOption configures ReserveNode.
+type ReserveOption func(*reserveOptions)
+
+type reserveOptions struct {
+	lease clientv3.LeaseID
+}
+
+// WithLease binds the reservation to an etcd lease (a conductor's
+// session): when the lease expires, the lock is released by etcd itself.
+func WithLease(id clientv3.LeaseID) ReserveOption {
+	return func(o *reserveOptions) { o.lease = id }
+}
+
+// WriteOption configures node writes made on behalf of a lock holder.
+type WriteOption func(*writeOpts)
+
+type writeOpts struct {
+	fenced   bool
+	holder   string
+	revision int64
+}
+
+// WithFence makes a node write conditional, in its own transaction, on the
+// lock still being held by holder under the reservation taken at revision
+// (the ReservationRevision of the node ReserveNode returned). A holder
+// that was paused past its lease and lost the node gets NodeLocked (or
+// NodeNotLocked) instead of a stale write.
+func WithFence(holder string, revision int64) WriteOption {
+	return func(o *writeOpts) { o.fenced, o.holder, o.revision = true, holder, revision }
+}
+
+func writeOptions(opts []WriteOption) writeOpts {
+	var o writeOpts
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
+}
+
+// fence checks the lock as read and returns the compares that keep it so
+// until the write commits.
+func (o writeOpts) fence(s *Store, cur stored) (txnPart, error) {
+	if !o.fenced {
+		return txnPart{}, nil
+	}
+	node := cur.rec.Interface().(*pb.Node)
+	if node.GetReservation() == "" {
+		return txnPart{}, newError(ErrNodeNotLocked, fmt.Sprintf("node %s found not to be locked on release", node.Uuid), "node", node.Uuid)
+	}
+	if node.GetReservation() != o.holder || cur.lockCreateRev != o.revision {
+		return txnPart{}, errNodeLocked(node.Uuid, node.GetReservation())
+	}
+	key := s.keys.Reservation(node.Id)
+	return txnPart{cmps: []clientv3.Cmp{
+		clientv3.Compare(clientv3.CreateRevision(key), "=", o.revision),
+		clientv3.Compare(clientv3.Value(key), "=", o.holder),
+	}}, nil
+}
+
+func validateHolder(tag string) error {
+	if tag == "" || !utf8.ValidString(tag) || utf8.RuneCountInString(tag) > 255 {
+		return invalidParam("a reservation tag must be a non-empty UTF-8 string of at most 255 characters")
+	}
+	return nil
+}
+
+// setReservation applies a "reservation" value to a node record.
+func setReservation(node *pb.Node, v any) error {
+	if v == nil {
+		node.Reservation = nil
+		return nil
+	}
+	holder, ok := v.(string)
+	if !ok || validateHolder(holder) != nil {
+		return invalidParam("reservation must be null or a non-empty string of at most 255 characters")
+	}
+	node.Reservation = proto.String(holder)
+	return nil
+}
+
+// lockChange turns a change of a node's reservation in an update into
+// lock-key operations guarded by the lock's state as read.
+func (s *Store) lockChange(cur stored, next protoreflect.Message) (txnPart, error) {
+	holder := next.Interface().(*pb.Node).GetReservation()
+	if holder == cur.rec.Interface().(*pb.Node).GetReservation() {
+		return txnPart{}, nil
+	}
+	key := s.keys.Reservation(recordID(next))
+	part := txnPart{cmps: []clientv3.Cmp{clientv3.Compare(clientv3.CreateRevision(key), "=", cur.lockCreateRev)}}
+	if holder == "" {
+		part.ops = []clientv3.Op{clientv3.OpDelete(key)}
+	} else {
+		part.ops = []clientv3.Op{clientv3.OpPut(key, holder)}
+	}
+	return part, nil
+}
+
+// nodeTarget is a node identity turned into the node's id, with the
+// compare that proves, inside the write's own transaction, that a uuid
+// still names that id.
+type nodeTarget struct {
+	id    int64
+	guard []clientv3.Cmp
+	index string // the uuid index key, when the identity was a uuid
+}
+
+// targetNode resolves a node identity to an id without reading the node:
+// free for an id; for a uuid, free when this Store has seen the node and
+// one read of the uuid index otherwise. found is false for an unknown uuid.
+func (s *Store) targetNode(ctx context.Context, id ident, fresh bool) (nodeTarget, bool, error) {
+	if id.byID() {
+		return nodeTarget{id: id.id}, true, nil
+	}
+	key := s.keys.Unique(tableNodes, "uuid", id.uuid)
+	nid, ok := s.index.get(key)
+	if !ok || fresh {
+		resp, err := s.cli.Get(ctx, key)
+		if err != nil {
+			return nodeTarget{}, false, etcdError(err, false)
+		}
+		if len(resp.Kvs) == 0 {
+			return nodeTarget{}, false, nil
+		}
+		if nid, err = strconv.ParseInt(string(resp.Kvs[0].Value), 10, 64); err != nil {
+			return nodeTarget{}, false, invalidParam("corrupt index entry %s", key)
+		}
+		s.index.put(key, nid)
+	}
+	return nodeTarget{
+		id:    nid,
+		guard: []clientv3.Cmp{clientv3.Compare(clientv3.Value(key), "=", strconv.FormatInt(nid, 10))},
+		index: key,
+	}, true, nil
+}
+
+// ReserveNode takes the lock of node nodeID (id or uuid) for tag and
+// returns the node, its ReservationRevision set to the fencing token.
+// InvalidIdentity, NodeNotFound, and NodeLocked naming the current holder
+// when the node is reserved — even by tag itself, as in the reference.
+//
+// Round trips: one transaction (create-if-absent on the lock key, with the
+// node read in the same transaction); one more the first time this Store
+// meets a node's uuid. The node's updated_at is not touched (see README).
+func (s *Store) ReserveNode(ctx context.Context, tag, nodeID string, opts ...ReserveOption) (*pb.Node, error) {
+	var o reserveOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if err := validateHolder(tag); err != nil {
+		return nil, err
+	}
+	id, err := resolveIdentity(nodeID)
+	if err != nil {
+		return nil, err
+	}
+	for fresh := false; ; fresh = true {
+		tgt, found, err := s.targetNode(ctx, id, fresh)
+		if err != nil {
+			return nil, err
+		}
+		if !found {
+			return nil, errNodeNotFound(nodeID)
+		}
+		nodeKey, lockKey := s.keys.Record(tableNodes, tgt.id), s.keys.Reservation(tgt.id)
+		cmps := append([]clientv3.Cmp{
+			clientv3.Compare(clientv3.CreateRevision(nodeKey), ">", 0),
+			clientv3.Compare(clientv3.CreateRevision(lockKey), "=", 0),
+		}, tgt.guard...)
+		var putOpts []clientv3.OpOption
+		if o.lease != 0 {
+			putOpts = append(putOpts, clientv3.WithLease(o.lease))
+		}
+		resp, err := s.cli.Txn(ctx).If(cmps...).
+			Then(clientv3.OpPut(lockKey, tag, putOpts...), clientv3.OpGet(nodeKey)).
+			Else(clientv3.OpGet(nodeKey), clientv3.OpGet(lockKey)).
+			Commit()
+		if err != nil {
+			return nil, etcdError(err, true)
+		}
+		if resp.Succeeded {
+			kvs := resp.Responses[1].GetResponseRange().Kvs
+			st, err := s.decode(nodesTable, kvs[0], nil)
+			if err != nil {
+				return nil, err
+			}
+			applyLock(st.rec, tag, resp.Header.Revision)
+			return st.rec.Interface().(*pb.Node), nil
+		}
+		st, found, err := s.parseRead(nodesTable, resp.Responses)
+		if err != nil {
+			return nil, err
+		}
+		if !found || !uuidMatches(st, id) {
+			if tgt.index != "" && !fresh {
+				continue // the cached id of this uuid was stale
+			}
+			return nil, errNodeNotFound(nodeID)
+		}
+		node := st.rec.Interface().(*pb.Node)
+		if node.GetReservation() == "" {
+			continue // released between the compare and the read: try again
+		}
+		return nil, errNodeLocked(node.Uuid, node.GetReservation())
+	}
+}
+
+func uuidMatches(st stored, id ident) bool {
+	return id.uuid == "" || recordUUID(st.rec) == id.uuid
+}
+
+// ReleaseNode drops tag's lock on node nodeID (id or uuid). InvalidIdentity,
+// NodeNotFound, NodeNotLocked when the node is unreserved, NodeLocked
+// naming the holder when another tag holds it. WithFence additionally
+// requires the reservation taken at that revision.
+//
+// Round trips: one transaction (delete-if-value-matches); one more the
+// first time this Store meets a node's uuid.
+func (s *Store) ReleaseNode(ctx context.Context, tag, nodeID string, opts ...WriteOption) error {
+	wo := writeOptions(opts)
+	id, err := resolveIdentity(nodeID)
+	if err != nil {
+		return err
+	}
+	for fresh := false; ; fresh = true {
+		tgt, found, err := s.targetNode(ctx, id, fresh)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return errNodeNotFound(nodeID)
+		}
+		nodeKey, lockKey := s.keys.Record(tableNodes, tgt.id), s.keys.Reservation(tgt.id)
+		cmps := append([]clientv3.Cmp{clientv3.Compare(clientv3.Value(lockKey), "=", tag)}, tgt.guard...)
+		if wo.fenced {
+			cmps = append(cmps, clientv3.Compare(clientv3.CreateRevision(lockKey), "=", wo.revision))
+		}
+		resp, err := s.cli.Txn(ctx).If(cmps...).
+			Then(clientv3.OpDelete(lockKey)).
+			Else(clientv3.OpGet(nodeKey), clientv3.OpGet(lockKey)).
+			Commit()
+		if err != nil {
+			return etcdError(err, true)
+		}
+		if resp.Succeeded {
+			return nil
+		}
+		st, found, err := s.parseRead(nodesTable, resp.Responses)
+		if err != nil {
+			return err
+		}
+		if !found || !uuidMatches(st, id) {
+			if tgt.index != "" && !fresh {
+				continue
+			}
+			return errNodeNotFound(nodeID)
+		}
+		node := st.rec.Interface().(*pb.Node)
+		switch {
+		case node.GetReservation() == "":
+			return newError(ErrNodeNotLocked, fmt.Sprintf("node %s found not to be locked on release", node.Uuid), "node", node.Uuid)
+		case node.GetReservation() == tag && st.lockCreateRev != wo.revision && wo.fenced:
+			return errNodeLocked(node.Uuid, node.GetReservation())
+		case node.GetReservation() == tag:
+			continue // lock re-taken by tag between compare and read: try again
+		}
+		return errNodeLocked(node.Uuid, node.GetReservation())
+	}
+}

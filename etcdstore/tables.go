@@ -1,0 +1,215 @@
+package etcdstore
+
+import (
+	"fmt"
+	"strconv"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/ironic-etcd/ironic-etcd/pb"
+)
+
+// The tables of Ironic's schema. Unique indexes are listed in the order in
+// which the reference reports a clash on create; a clash on the record's
+// own id or uuid (alreadyExists) is reported last, as the reference does.
+
+// Table names, used as key segments.
+const (
+	tableNodes              = "nodes"
+	tablePorts              = "ports"
+	tablePortgroups         = "portgroups"
+	tableChassis            = "chassis"
+	tableConductors         = "conductors"
+	tableHardwareInterfaces = "conductor_hardware_interfaces"
+	tableVolumeConnectors   = "volume_connectors"
+	tableVolumeTargets      = "volume_targets"
+)
+
+func str(rec protoreflect.Message, column string) string {
+	return rec.Get(rec.Descriptor().Fields().ByName(protoreflect.Name(column))).String()
+}
+
+var chassisTable = &table{
+	name:   tableChassis,
+	noun:   "chassis",
+	newMsg: func() proto.Message { return &pb.Chassis{} },
+	uniques: []unique{
+		{name: "uuid", columns: []string{"uuid"}, clash: func(r protoreflect.Message) error {
+			return errAlreadyExists(ErrChassisAlreadyExists, "chassis", recordUUID(r))
+		}},
+	},
+	notFound: func(id string) error { return errNotFound(ErrChassisNotFound, "chassis", "chassis", id) },
+	alreadyExists: func(r protoreflect.Message) error {
+		return errAlreadyExists(ErrChassisAlreadyExists, "chassis", recordUUID(r))
+	},
+}
+
+var nodesTable = &table{
+	name:   tableNodes,
+	noun:   "node",
+	newMsg: func() proto.Message { return &pb.Node{} },
+	locked: true,
+	uniques: []unique{
+		{name: "name", columns: []string{"name"}, clash: func(r protoreflect.Message) error {
+			name := str(r, "name")
+			return newError(ErrDuplicateName, fmt.Sprintf("a node with name %s already exists", name), "name", name)
+		}},
+		{name: "instance_uuid", columns: []string{"instance_uuid"}, clash: func(r protoreflect.Message) error {
+			inst, node := str(r, "instance_uuid"), recordUUID(r)
+			return newError(ErrInstanceAssociated, fmt.Sprintf("instance %s is already associated with a node, it cannot be associated with this other node %s", inst, node), "instance_uuid", inst, "node", node)
+		}},
+		{name: "uuid", columns: []string{"uuid"}, clash: func(r protoreflect.Message) error {
+			return errAlreadyExists(ErrNodeAlreadyExists, "a node", recordUUID(r))
+		}},
+	},
+	members:  []membership{{column: "chassis_id", owner: chassisTable, mustExist: true}},
+	notFound: func(id string) error { return errNodeNotFound(id) },
+	alreadyExists: func(r protoreflect.Message) error {
+		return errAlreadyExists(ErrNodeAlreadyExists, "a node", recordUUID(r))
+	},
+}
+
+var portgroupsTable = &table{
+	name:   tablePortgroups,
+	noun:   "portgroup",
+	newMsg: func() proto.Message { return &pb.Portgroup{} },
+	uniques: []unique{
+		{name: "name", columns: []string{"name"}, clash: func(r protoreflect.Message) error {
+			name := str(r, "name")
+			return newError(ErrPortgroupDuplicateName, fmt.Sprintf("a portgroup with name %s already exists", name), "name", name)
+		}},
+		{name: "address", columns: []string{"address"}, clash: func(r protoreflect.Message) error {
+			mac := str(r, "address")
+			return newError(ErrPortgroupMACAlreadyExists, fmt.Sprintf("a portgroup with MAC address %s already exists", mac), "mac", mac)
+		}},
+		{name: "uuid", columns: []string{"uuid"}, clash: func(r protoreflect.Message) error {
+			return errAlreadyExists(ErrPortgroupAlreadyExists, "a portgroup", recordUUID(r))
+		}},
+	},
+	members:  []membership{{column: "node_id", owner: nodesTable, mustExist: true}},
+	notFound: func(id string) error { return errNotFound(ErrPortgroupNotFound, "portgroup", "portgroup", id) },
+	alreadyExists: func(r protoreflect.Message) error {
+		return errAlreadyExists(ErrPortgroupAlreadyExists, "a portgroup", recordUUID(r))
+	},
+}
+
+var portsTable = &table{
+	name:   tablePorts,
+	noun:   "port",
+	newMsg: func() proto.Message { return &pb.Port{} },
+	uniques: []unique{
+		{name: "address", columns: []string{"address"}, clash: func(r protoreflect.Message) error {
+			mac := str(r, "address")
+			return newError(ErrMACAlreadyExists, fmt.Sprintf("a port with MAC address %s already exists", mac), "mac", mac)
+		}},
+		{name: "uuid", columns: []string{"uuid"}, clash: func(r protoreflect.Message) error {
+			return errAlreadyExists(ErrPortAlreadyExists, "a port", recordUUID(r))
+		}},
+	},
+	members: []membership{
+		{column: "node_id", owner: nodesTable, mustExist: true},
+		{column: "portgroup_id", owner: portgroupsTable, mustExist: true},
+	},
+	notFound: func(id string) error { return errNotFound(ErrPortNotFound, "port", "port", id) },
+	alreadyExists: func(r protoreflect.Message) error {
+		return errAlreadyExists(ErrPortAlreadyExists, "a port", recordUUID(r))
+	},
+}
+
+var volumeConnectorsTable = &table{
+	name:   tableVolumeConnectors,
+	noun:   "volume connector",
+	newMsg: func() proto.Message { return &pb.VolumeConnector{} },
+	uniques: []unique{
+		{name: "type_connector_id", columns: []string{"type", "connector_id"}, clash: func(r protoreflect.Message) error {
+			typ, cid := str(r, "type"), str(r, "connector_id")
+			return newError(ErrVolumeConnectorTypeAndIdAlreadyExists, fmt.Sprintf("a volume connector with type %s and connector_id %s already exists", typ, cid), "type", typ, "connector_id", cid)
+		}},
+		{name: "uuid", columns: []string{"uuid"}, clash: func(r protoreflect.Message) error {
+			return errAlreadyExists(ErrVolumeConnectorAlreadyExists, "a volume connector", recordUUID(r))
+		}},
+	},
+	members: []membership{{column: "node_id", owner: nodesTable, mustExist: true}},
+	notFound: func(id string) error {
+		return errNotFound(ErrVolumeConnectorNotFound, "volume connector", "connector", id)
+	},
+	alreadyExists: func(r protoreflect.Message) error {
+		return errAlreadyExists(ErrVolumeConnectorAlreadyExists, "a volume connector", recordUUID(r))
+	},
+}
+
+var volumeTargetsTable = &table{
+	name:   tableVolumeTargets,
+	noun:   "volume target",
+	newMsg: func() proto.Message { return &pb.VolumeTarget{} },
+	uniques: []unique{
+		{name: "node_id_boot_index", columns: []string{"node_id", "boot_index"}, clash: func(r protoreflect.Message) error {
+			bi := strconv.FormatInt(r.Get(r.Descriptor().Fields().ByName("boot_index")).Int(), 10)
+			return newError(ErrVolumeTargetBootIndexAlreadyExists, fmt.Sprintf("a volume target with boot index %s for the same node already exists", bi), "boot_index", bi)
+		}},
+		{name: "uuid", columns: []string{"uuid"}, clash: func(r protoreflect.Message) error {
+			return errAlreadyExists(ErrVolumeTargetAlreadyExists, "a volume target", recordUUID(r))
+		}},
+	},
+	members: []membership{{column: "node_id", owner: nodesTable, mustExist: true}},
+	notFound: func(id string) error {
+		return errNotFound(ErrVolumeTargetNotFound, "volume target", "target", id)
+	},
+	alreadyExists: func(r protoreflect.Message) error {
+		return errAlreadyExists(ErrVolumeTargetAlreadyExists, "a volume target", recordUUID(r))
+	},
+}
+
+var conductorsTable = &table{
+	name:   tableConductors,
+	noun:   "conductor",
+	newMsg: func() proto.Message { return &pb.Conductor{} },
+	uniques: []unique{
+		{name: "hostname", columns: []string{"hostname"}, clash: func(r protoreflect.Message) error {
+			host := str(r, "hostname")
+			return newError(ErrConductorAlreadyRegistered, fmt.Sprintf("conductor %s already registered", host), "conductor", host)
+		}},
+	},
+	notFound: func(id string) error { return errNotFound(ErrConductorNotFound, "conductor", "conductor", id) },
+	alreadyExists: func(r protoreflect.Message) error {
+		host := str(r, "hostname")
+		return newError(ErrConductorAlreadyRegistered, fmt.Sprintf("conductor %s already registered", host), "conductor", host)
+	},
+}
+
+var hardwareInterfacesTable = &table{
+	name:   tableHardwareInterfaces,
+	noun:   "conductor hardware interface",
+	newMsg: func() proto.Message { return &pb.ConductorHardwareInterface{} },
+	uniques: []unique{
+		{name: "conductor_id_hardware_type_interface_type_interface_name",
+			columns: []string{"conductor_id", "hardware_type", "interface_type", "interface_name"},
+			clash: func(r protoreflect.Message) error {
+				ht, it, name := str(r, "hardware_type"), str(r, "interface_type"), str(r, "interface_name")
+				return newError(ErrConductorHardwareInterfacesAlreadyRegistered,
+					fmt.Sprintf("one or more of the interfaces %s of hardware type %s and interface type %s are already registered", name, ht, it),
+					"hardware_type", ht, "interface_type", it, "interfaces", name)
+			}},
+	},
+	members: []membership{{column: "conductor_id", owner: conductorsTable}},
+	notFound: func(id string) error {
+		return errNotFound(ErrConductorNotFound, "conductor hardware interface", "conductor", id)
+	},
+	alreadyExists: func(r protoreflect.Message) error {
+		return invalidParam("conductor hardware interface %d already exists", recordID(r))
+	},
+}
+
+// applyLock merges a node's lock into its record: holder "" means
+// unreserved.
+func applyLock(rec protoreflect.Message, holder string, createRev int64) {
+	n := rec.Interface().(*pb.Node)
+	if holder == "" {
+		n.Reservation = nil
+		n.ReservationRevision = 0
+		return
+	}
+	n.Reservation = proto.String(holder)
+	n.ReservationRevision = createRev
+}
