@@ -40,11 +40,11 @@ func Limit(n int) *int { return &n }
 
 // order is a validated sort specification.
 type order struct {
-	key        protoreflect.FieldDescriptor // nil: id only
-	desc       bool
-	nullsLow   bool // NULL compares below every value
-	limit      int // -1: none
-	marker     protoreflect.Message
+	key      protoreflect.FieldDescriptor // nil: id only
+	desc     bool
+	nullsLow bool // NULL compares below every value
+	limit    int  // -1: none
+	marker   protoreflect.Message
 }
 
 // pageSize is how many records one range read returns when a list walks a

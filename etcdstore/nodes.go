@@ -328,4 +328,3 @@ func validateName(column, v string) error {
 	}
 	return nil
 }
-

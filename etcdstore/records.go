@@ -4,8 +4,8 @@ import (
 	"context"
 	"strconv"
 
-	"go.etcd.io/etcd/api/v3/mvccpb"
 	pbetcd "go.etcd.io/etcd/api/v3/etcdserverpb"
+	"go.etcd.io/etcd/api/v3/mvccpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
