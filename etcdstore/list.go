@@ -181,22 +181,37 @@ func (o order) byIDOnly() bool { return o.key == nil }
 // one read of the whole table. Nodes read their locks in the same
 // transaction as the first page.
 func (s *Store) list(ctx context.Context, t *table, o order, keep func(protoreflect.Message) bool) ([]stored, error) {
+	return s.listHinted(ctx, t, o, keep, nil)
+}
+
+// listHinted is list with the candidate ids of an index of the read
+// cache, when the filter has one.
+func (s *Store) listHinted(ctx context.Context, t *table, o order, keep func(protoreflect.Message) bool, hint candidateFunc) ([]stored, error) {
 	if o.limit == 0 {
 		return nil, nil
 	}
 	if !o.byIDOnly() {
-		all, err := s.scan(ctx, t, o, keep, false)
+		all, err := s.scan(ctx, t, o, keep, false, hint)
 		if err != nil {
 			return nil, err
 		}
 		return o.page(all), nil
 	}
-	return s.scan(ctx, t, o, keep, true)
+	return s.scan(ctx, t, o, keep, true, hint)
 }
+
+// candidateFunc picks, from the cache's node index, the ascending ids a
+// filtered list needs to look at; ok false means all.
+type candidateFunc func(*nodeIndex) (ids []int64, ok bool)
 
 // scan walks t in id order (descending if o.desc) from the marker, keeps
 // the records keep accepts and, when paged, stops at o.limit.
-func (s *Store) scan(ctx context.Context, t *table, o order, keep func(protoreflect.Message) bool, paged bool) ([]stored, error) {
+func (s *Store) scan(ctx context.Context, t *table, o order, keep func(protoreflect.Message) bool, paged bool, hint candidateFunc) ([]stored, error) {
+	if s.mirror != nil {
+		if out, served, err := s.mirror.scan(ctx, t, o, keep, paged, hint); err != nil || served {
+			return out, err
+		}
+	}
 	prefix := s.keys.Table(t.name)
 	start, end := prefix, clientv3.GetPrefixRangeEnd(prefix)
 	if paged && o.marker != nil {

@@ -209,7 +209,7 @@ func (s *Store) listNodes(ctx context.Context, f NodeFilter, opts ListOptions) (
 		}
 		chassisID = recordID(st.rec)
 	}
-	return s.list(ctx, nodesTable, ord, f.matcher(chassisID, s.now()))
+	return s.listHinted(ctx, nodesTable, ord, f.matcher(chassisID, s.now()), f.candidates())
 }
 
 // GetNodeList returns the nodes that match f, with their tags and locks,

@@ -113,6 +113,11 @@ func encode(t *table, rec protoreflect.Message) ([]byte, error) {
 
 // getByID loads one record: one round trip.
 func (s *Store) getByID(ctx context.Context, t *table, id int64) (stored, bool, error) {
+	if s.mirror != nil {
+		if st, found, served, err := s.mirror.getByID(ctx, t, id); err != nil || served {
+			return st, found, err
+		}
+	}
 	resp, err := s.cli.Txn(ctx).Then(s.readOps(t, id)...).Commit()
 	if err != nil {
 		return stored{}, false, etcdError(err, false)
@@ -126,6 +131,11 @@ func (s *Store) getByID(ctx context.Context, t *table, id int64) (stored, bool, 
 // otherwise.
 func (s *Store) getByUnique(ctx context.Context, t *table, index string, values ...string) (stored, bool, error) {
 	key := s.keys.Unique(t.name, index, values...)
+	if s.mirror != nil {
+		if st, found, served, err := s.mirror.getByUnique(ctx, t, key); err != nil || served {
+			return st, found, err
+		}
+	}
 	if id, ok := s.index.get(key); ok {
 		resp, err := s.cli.Txn(ctx).
 			If(clientv3.Compare(clientv3.Value(key), "=", strconv.FormatInt(id, 10))).

@@ -9,6 +9,7 @@
 package etcdstore
 
 import (
+	"log/slog"
 	"sync"
 	"time"
 
@@ -27,6 +28,7 @@ type Store struct {
 
 	ids    *idAllocator
 	index  *indexCache
+	mirror *mirror // nil unless WithReadCache
 	closed sync.Once
 }
 
@@ -37,6 +39,9 @@ type options struct {
 	maxTxnOps            int
 	defaultPortgroupMode func() string
 	heartbeatTimeout     time.Duration
+	readCache            bool
+	cacheCheckEvery      time.Duration
+	logger               *slog.Logger
 }
 
 // Option configures a Store.
@@ -71,6 +76,22 @@ func WithHeartbeatTimeout(d time.Duration) Option {
 	return func(o *options) { o.heartbeatTimeout = d }
 }
 
+// WithReadCache serves reads from an in-memory copy of the store's keys,
+// kept current by a watch (see cache.go). Reads stay linearizable: each
+// waits until the copy has caught up with the cluster's revision at the
+// time of the call. New loads the copy before it returns; Close stops it.
+func WithReadCache() Option { return func(o *options) { o.readCache = true } }
+
+// WithCacheCheck sets how often the read cache compares a digest of
+// itself with etcd and reloads on a mismatch (default 1 minute; 0 never).
+func WithCacheCheck(every time.Duration) Option {
+	return func(o *options) { o.cacheCheckEvery = every }
+}
+
+// WithLogger sets where the store logs (the cache's resyncs and self-check
+// mismatches); default slog.Default().
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
+
 // New returns a Store that talks to etcd through cli. The Store does not
 // own cli: close the client after you are done with the Store.
 func New(cli *clientv3.Client, opts ...Option) (*Store, error) {
@@ -80,6 +101,8 @@ func New(cli *clientv3.Client, opts ...Option) (*Store, error) {
 		maxTxnOps:            128,
 		defaultPortgroupMode: func() string { return "active-backup" },
 		heartbeatTimeout:     60 * time.Second,
+		cacheCheckEvery:      time.Minute,
+		logger:               slog.Default(),
 	}
 	for _, opt := range opts {
 		opt(&o)
@@ -93,7 +116,24 @@ func New(cli *clientv3.Client, opts ...Option) (*Store, error) {
 	}
 	s := &Store{cli: cli, keys: ks, opts: o, index: newIndexCache()}
 	s.ids = newIDAllocator(cli, ks, o.idBlock)
+	if o.readCache {
+		s.mirror = newMirror(s, o.logger)
+		if err := s.mirror.start(o.cacheCheckEvery); err != nil {
+			return nil, etcdError(err, false)
+		}
+	}
 	return s, nil
+}
+
+// Close stops the store's background work (the read cache's watch). It
+// does not close the etcd client.
+func (s *Store) Close() error {
+	s.closed.Do(func() {
+		if s.mirror != nil {
+			s.mirror.stop()
+		}
+	})
+	return nil
 }
 
 // Keys is the key space the store writes, for tools that inspect it.

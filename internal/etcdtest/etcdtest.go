@@ -21,6 +21,7 @@ type Server struct {
 	Endpoints []string
 	dir       string
 	ownDir    bool
+	cfg       *embed.Config
 }
 
 // Start launches a single-member cluster in a new temp dir and waits until
@@ -59,7 +60,7 @@ func StartIn(dir string) (*Server, error) {
 			e.Close()
 			return nil, fmt.Errorf("etcdtest: etcd in %s not ready after 60s", dir)
 		}
-		return &Server{Etcd: e, Endpoints: []string{cfg.ListenClientUrls[0].String()}, dir: dir}, nil
+		return &Server{Etcd: e, Endpoints: []string{cfg.ListenClientUrls[0].String()}, dir: dir, cfg: cfg}, nil
 	}
 	return nil, fmt.Errorf("etcdtest: start etcd: %w", lastErr)
 }
@@ -107,6 +108,30 @@ func (s *Server) Client() (*clientv3.Client, error) {
 		DialTimeout: 5 * time.Second,
 		Logger:      zap.NewNop(),
 	})
+}
+
+// Restart stops the member and starts it again on the same data dir and
+// URLs, as a crashed-and-restarted process would come back. Clients
+// reconnect by themselves.
+func (s *Server) Restart() error {
+	s.Etcd.Close()
+	<-s.Etcd.Server.StopNotify()
+	var err error
+	for attempt := 0; attempt < 50; attempt++ { // the old listeners may linger briefly
+		if s.Etcd, err = embed.StartEtcd(s.cfg); err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		return fmt.Errorf("etcdtest: restart: %w", err)
+	}
+	select {
+	case <-s.Etcd.Server.ReadyNotify():
+		return nil
+	case <-time.After(60 * time.Second):
+		return fmt.Errorf("etcdtest: restarted etcd not ready after 60s")
+	}
 }
 
 // Dir is the member's data dir.

@@ -1,0 +1,235 @@
+package etcdstore
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/btree"
+	"go.etcd.io/etcd/api/v3/mvccpb"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"google.golang.org/protobuf/reflect/protoreflect"
+)
+
+// mirror is the read cache: an in-memory copy of every key under the
+// store's prefix, kept current by one etcd watch.
+//
+// It loads the prefix at a revision R, then watches from R+1; on
+// compaction, a lost watch or a failed self-check it loads again. A read
+// served from the mirror is linearizable: the reader first learns the
+// cluster's current revision with a cheap quorum read (a count-only Get of
+// one key) and waits until the mirror has applied it, asking etcd for a
+// progress notification so that an idle prefix still advances (as
+// Kubernetes' consistent reads from cache do). When the mirror is not
+// ready, or does not catch up within freshWait, the store reads etcd.
+type mirror struct {
+	cli    *clientv3.Client
+	s      *Store
+	log    *slog.Logger
+	cancel context.CancelFunc
+	done   chan struct{}
+
+	mu       sync.RWMutex
+	kvs      *btree.BTreeG[*entry] // every key of the prefix, in key order
+	rev      int64                 // the revision the copy reflects
+	ready    bool
+	advanced chan struct{} // closed and replaced whenever rev moves
+	nodes    *nodeIndex
+
+	// stats for tests and the bench command
+	resyncs, checks, mismatches int
+	fallbacks                   atomic.Int64 // reads sent to etcd while not ready or behind
+}
+
+// entry is one key of the mirror; rec is the decoded record for record
+// keys (nil for index, lock and other keys). Entries are immutable.
+type entry struct {
+	key string
+	kv  *mvccpb.KeyValue
+	rec protoreflect.Message
+	t   *table
+}
+
+func entryLess(a, b *entry) bool { return a.key < b.key }
+
+// freshWait bounds how long a read waits for the mirror to catch up with
+// the cluster before it falls back to reading etcd.
+const freshWait = 2 * time.Second
+
+func newMirror(s *Store, log *slog.Logger) *mirror {
+	return &mirror{
+		cli:      s.cli,
+		s:        s,
+		log:      log,
+		kvs:      btree.NewG(32, entryLess),
+		advanced: make(chan struct{}),
+		nodes:    newNodeIndex(),
+		done:     make(chan struct{}),
+	}
+}
+
+// start loads the prefix and runs the watch loop until stop. It returns
+// after the first load, so a Store is warm when New returns.
+func (m *mirror) start(checkEvery time.Duration) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	m.cancel = cancel
+	rev, err := m.load(ctx)
+	if err != nil {
+		cancel()
+		close(m.done)
+		return err
+	}
+	go m.run(ctx, rev, checkEvery)
+	return nil
+}
+
+func (m *mirror) stop() {
+	m.cancel()
+	<-m.done
+}
+
+// load replaces the copy with the prefix as of one revision, read in pages.
+func (m *mirror) load(ctx context.Context) (int64, error) {
+	prefix := m.s.keys.Prefix()
+	end := clientv3.GetPrefixRangeEnd(prefix)
+	fresh := btree.NewG(32, entryLess)
+	idx := newNodeIndex()
+	var rev int64
+	from := prefix
+	for {
+		opts := []clientv3.OpOption{clientv3.WithRange(end), clientv3.WithLimit(pageSize * 4)}
+		if rev > 0 {
+			opts = append(opts, clientv3.WithRev(rev))
+		}
+		resp, err := m.cli.Get(ctx, from, opts...)
+		if err != nil {
+			return 0, err
+		}
+		if rev == 0 {
+			rev = resp.Header.Revision
+		}
+		for _, kv := range resp.Kvs {
+			e := m.makeEntry(kv)
+			fresh.ReplaceOrInsert(e)
+			idx.add(m.s, e)
+		}
+		if !resp.More || len(resp.Kvs) == 0 {
+			break
+		}
+		from = string(resp.Kvs[len(resp.Kvs)-1].Key) + "\x00"
+	}
+	m.mu.Lock()
+	m.kvs, m.nodes, m.rev, m.ready = fresh, idx, rev, true
+	m.signal()
+	m.mu.Unlock()
+	return rev, nil
+}
+
+// signal wakes readers waiting for the revision to move; m.mu is held.
+func (m *mirror) signal() {
+	close(m.advanced)
+	m.advanced = make(chan struct{})
+}
+
+// run applies watch events from rev+1, reloading when the watch breaks.
+func (m *mirror) run(ctx context.Context, rev int64, checkEvery time.Duration) {
+	defer close(m.done)
+	var check <-chan time.Time
+	if checkEvery > 0 {
+		t := time.NewTicker(checkEvery)
+		defer t.Stop()
+		check = t.C
+	}
+	for ctx.Err() == nil {
+		wctx, wcancel := context.WithCancel(clientv3.WithRequireLeader(ctx))
+		wch := m.cli.Watch(wctx, m.s.keys.Prefix(), clientv3.WithPrefix(), clientv3.WithRev(rev+1),
+			clientv3.WithPrevKV(), clientv3.WithProgressNotify())
+		rev = m.follow(ctx, wch, rev, check)
+		wcancel()
+		if ctx.Err() != nil {
+			return
+		}
+		m.mu.Lock()
+		m.ready = false
+		m.resyncs++
+		m.mu.Unlock()
+		for ctx.Err() == nil {
+			r, err := m.load(ctx)
+			if err == nil {
+				rev = r
+				break
+			}
+			m.log.Warn("ironic-etcd cache: reload failed", "err", err)
+			select {
+			case <-ctx.Done():
+			case <-time.After(500 * time.Millisecond):
+			}
+		}
+	}
+}
+
+// follow applies events until the watch fails or a self-check asks for a
+// reload; it returns the last revision applied.
+func (m *mirror) follow(ctx context.Context, wch clientv3.WatchChan, rev int64, check <-chan time.Time) int64 {
+	for {
+		select {
+		case <-ctx.Done():
+			return rev
+		case <-check:
+			if !m.selfCheck(ctx) {
+				return rev
+			}
+		case resp, ok := <-wch:
+			if !ok {
+				return rev
+			}
+			if err := resp.Err(); err != nil {
+				if !errors.Is(err, context.Canceled) {
+					m.log.Warn("ironic-etcd cache: watch ended, reloading", "err", err)
+				}
+				return rev
+			}
+			m.apply(resp.Events, resp.Header.Revision)
+			rev = max(rev, resp.Header.Revision)
+		}
+	}
+}
+
+// apply installs a batch of events and moves the revision to rev.
+func (m *mirror) apply(events []*clientv3.Event, rev int64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, ev := range events {
+		key := string(ev.Kv.Key)
+		if old, ok := m.kvs.Get(&entry{key: key}); ok {
+			m.nodes.remove(m.s, old)
+		}
+		if ev.Type == clientv3.EventTypeDelete {
+			m.kvs.Delete(&entry{key: key})
+			continue
+		}
+		e := m.makeEntry(ev.Kv)
+		m.kvs.ReplaceOrInsert(e)
+		m.nodes.add(m.s, e)
+	}
+	if rev > m.rev {
+		m.rev = rev
+		m.signal()
+	}
+}
+
+// makeEntry decodes record keys; a record that does not decode is kept
+// undecoded, and reads of it go to etcd, which reports the corruption.
+func (m *mirror) makeEntry(kv *mvccpb.KeyValue) *entry {
+	e := &entry{key: string(kv.Key), kv: kv}
+	if t := m.s.tableOfKey(e.key); t != nil {
+		msg := t.newMsg()
+		if err := unmarshalRecord(kv.Value, msg); err == nil {
+			e.rec, e.t = msg.ProtoReflect(), t
+		}
+	}
+	return e
+}

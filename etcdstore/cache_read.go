@@ -1,0 +1,208 @@
+package etcdstore
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/ironic-etcd/ironic-etcd/keys"
+)
+
+// fresh waits until the mirror reflects every write acknowledged before
+// the call, and returns with m.mu read-locked on success (the caller
+// unlocks). ok is false when the store should read etcd instead: the
+// mirror is not ready or did not catch up in time.
+//
+// Cost: one quorum read (a count-only Get of a single key, served by the
+// leader's ReadIndex without touching the log), plus a progress request
+// when the prefix has been idle.
+func (m *mirror) fresh(ctx context.Context) (ok bool, err error) {
+	resp, err := m.cli.Get(ctx, m.s.keys.Prefix()+"revision-probe", clientv3.WithCountOnly())
+	if err != nil {
+		return false, etcdError(err, false)
+	}
+	target := resp.Header.Revision
+	deadline := time.NewTimer(freshWait)
+	defer deadline.Stop()
+	asked := false
+	for {
+		m.mu.RLock()
+		if !m.ready {
+			m.mu.RUnlock()
+			m.fallbacks.Add(1)
+			return false, nil
+		}
+		if m.rev >= target {
+			return true, nil // still read-locked
+		}
+		wait := m.advanced
+		m.mu.RUnlock()
+		if !asked {
+			// Writes elsewhere in the cluster (or none since) leave the
+			// watch silent: ask for a progress notification.
+			asked = true
+			_ = m.cli.RequestProgress(clientv3.WithRequireLeader(ctx))
+		}
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-deadline.C:
+			m.fallbacks.Add(1)
+			return false, nil
+		}
+	}
+}
+
+// tableOfKey returns the table whose record key this is, or nil.
+func (s *Store) tableOfKey(key string) *table {
+	rest, ok := strings.CutPrefix(key, s.keys.Prefix())
+	if !ok {
+		return nil
+	}
+	name, id, ok := strings.Cut(rest, "/")
+	if !ok || strings.Contains(id, "/") {
+		return nil
+	}
+	return tablesByName[name]
+}
+
+func unmarshalRecord(b []byte, msg proto.Message) error { return proto.Unmarshal(b, msg) }
+
+// storedOf builds the stored form of a mirrored record, with the node lock
+// merged in; the record is cloned so callers may modify it. m.mu is held.
+func (m *mirror) storedOf(e *entry) stored {
+	st := stored{rec: proto.Clone(e.rec.Interface()).ProtoReflect(), modRev: e.kv.ModRevision}
+	if e.t.locked {
+		if l, ok := m.kvs.Get(&entry{key: m.s.keys.Reservation(recordID(e.rec))}); ok {
+			st.lockCreateRev, st.lockModRev = l.kv.CreateRevision, l.kv.ModRevision
+			applyLock(st.rec, string(l.kv.Value), l.kv.CreateRevision)
+		}
+	}
+	return st
+}
+
+// getByID serves getByID from the mirror; served is false when the store
+// must read etcd.
+func (m *mirror) getByID(ctx context.Context, t *table, id int64) (st stored, found, served bool, err error) {
+	ok, err := m.fresh(ctx)
+	if err != nil || !ok {
+		return stored{}, false, false, err
+	}
+	defer m.mu.RUnlock()
+	return m.lookupID(t, id)
+}
+
+func (m *mirror) lookupID(t *table, id int64) (stored, bool, bool, error) {
+	e, ok := m.kvs.Get(&entry{key: m.s.keys.Record(t.name, id)})
+	if !ok {
+		return stored{}, false, true, nil
+	}
+	if e.rec == nil {
+		return stored{}, false, false, nil // undecodable: let etcd report it
+	}
+	return m.storedOf(e), true, true, nil
+}
+
+// getByUnique serves getByUnique from the mirror.
+func (m *mirror) getByUnique(ctx context.Context, t *table, indexKey string) (stored, bool, bool, error) {
+	ok, err := m.fresh(ctx)
+	if err != nil || !ok {
+		return stored{}, false, false, err
+	}
+	defer m.mu.RUnlock()
+	e, ok := m.kvs.Get(&entry{key: indexKey})
+	if !ok {
+		return stored{}, false, true, nil
+	}
+	id, err := strconv.ParseInt(string(e.kv.Value), 10, 64)
+	if err != nil {
+		return stored{}, false, false, nil
+	}
+	return m.lookupID(t, id)
+}
+
+// memberIDs lists the ids under a membership prefix, served from the
+// mirror.
+func (m *mirror) memberIDs(ctx context.Context, prefix string) (ids []int64, served bool, err error) {
+	ok, err := m.fresh(ctx)
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	defer m.mu.RUnlock()
+	m.kvs.AscendRange(&entry{key: prefix}, &entry{key: keys.PrefixEnd(prefix)}, func(e *entry) bool {
+		if id, err := keys.ParseID(e.key); err == nil {
+			ids = append(ids, id)
+		}
+		return true
+	})
+	return ids, true, nil
+}
+
+// scan serves the store's scan from the mirror: the same walk in id order
+// from the marker, at one revision. candidates, when not nil, restricts
+// the walk to those ids (from a node index), in ascending order.
+func (m *mirror) scan(ctx context.Context, t *table, o order, keep func(protoreflect.Message) bool, paged bool, candidates candidateFunc) ([]stored, bool, error) {
+	ok, err := m.fresh(ctx)
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	defer m.mu.RUnlock()
+	var out []stored
+	undecodable := false
+	visit := func(e *entry) bool {
+		if e.rec == nil {
+			undecodable = true
+			return false
+		}
+		if paged && o.marker != nil && !o.afterMarker(e.rec) {
+			return true
+		}
+		st := m.storedOf(e)
+		if keep != nil && !keep(st.rec) {
+			return true
+		}
+		out = append(out, st)
+		return !(paged && o.limit >= 0 && len(out) >= o.limit)
+	}
+	var ids []int64
+	indexed := false
+	if candidates != nil {
+		ids, indexed = candidates(m.nodes)
+	}
+	table := m.s.keys.Table(t.name)
+	switch {
+	case indexed:
+		if o.desc {
+			slices.Reverse(ids)
+		}
+		for _, id := range ids {
+			e, ok := m.kvs.Get(&entry{key: m.s.keys.Record(t.name, id)})
+			if ok && !visit(e) {
+				break
+			}
+		}
+	case o.desc && paged:
+		top := &entry{key: keys.PrefixEnd(table)}
+		if o.marker != nil {
+			top = &entry{key: m.s.keys.Record(t.name, recordID(o.marker))}
+		}
+		m.kvs.DescendRange(top, &entry{key: table}, visit)
+	default:
+		lo := &entry{key: table}
+		if paged && o.marker != nil {
+			lo = &entry{key: m.s.keys.Record(t.name, recordID(o.marker))}
+		}
+		m.kvs.AscendRange(lo, &entry{key: keys.PrefixEnd(table)}, visit)
+	}
+	if undecodable {
+		return nil, false, nil
+	}
+	return out, true, nil
+}

@@ -1,0 +1,40 @@
+package etcdstore
+
+import "context"
+
+// Hooks for the external tests of the read cache.
+
+// MirrorTamper removes key from the read cache only, as a lost event would.
+func (s *Store) MirrorTamper(key string) {
+	s.mirror.mu.Lock()
+	defer s.mirror.mu.Unlock()
+	s.mirror.kvs.Delete(&entry{key: key})
+}
+
+// MirrorSelfCheck runs one self-check now.
+func (s *Store) MirrorSelfCheck(ctx context.Context) bool { return s.mirror.selfCheck(ctx) }
+
+// MirrorStats reports the cache's reloads, checks and mismatches.
+func (s *Store) MirrorStats() (resyncs, checks, mismatches int) {
+	s.mirror.mu.RLock()
+	defer s.mirror.mu.RUnlock()
+	return s.mirror.resyncs, s.mirror.checks, s.mirror.mismatches
+}
+
+// MirrorFallbacks counts reads the cache sent to etcd.
+func (s *Store) MirrorFallbacks() int64 { return s.mirror.fallbacks.Load() }
+
+// MirrorSetReady marks the cache (not) ready, as during a reload.
+func (s *Store) MirrorSetReady(ready bool) {
+	s.mirror.mu.Lock()
+	defer s.mirror.mu.Unlock()
+	s.mirror.ready = ready
+}
+
+// MirrorHasKey reports whether the cache holds key.
+func (s *Store) MirrorHasKey(key string) bool {
+	s.mirror.mu.RLock()
+	defer s.mirror.mu.RUnlock()
+	_, ok := s.mirror.kvs.Get(&entry{key: key})
+	return ok
+}
