@@ -1,0 +1,223 @@
+// Package lockcheck records what clients did to node locks during a fault
+// run and checks the history for linearizability with porcupine against a
+// sequential model of one node lock (holder and last fenced write).
+//
+// An operation whose outcome is unknown (a timeout, a lost connection) is
+// treated as possibly applied: it may take effect at any point after its
+// call, as etcd's own robustness tests model failed requests. A lease that
+// expires under a dead or paused holder is recorded as an Expire operation
+// spanning the window in which the expiry may have happened.
+package lockcheck
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/anishathalye/porcupine"
+)
+
+// Kind is what a client tried.
+type Kind int
+
+const (
+	Reserve Kind = iota // take the lock
+	Release             // drop the lock
+	Write               // a write fenced on holding the lock
+	Expire              // the holder's lease ran out (not a client call)
+)
+
+func (k Kind) String() string {
+	return [...]string{"reserve", "release", "write", "expire"}[k]
+}
+
+// Result is how an operation ended.
+type Result int
+
+const (
+	OK        Result = iota
+	Locked           // NodeLocked: held by Holder
+	NotLocked        // NodeNotLocked
+	Unknown          // may or may not have been applied
+)
+
+func (r Result) String() string { return [...]string{"ok", "locked", "not-locked", "unknown"}[r] }
+
+// Input is one call on one node's lock.
+type Input struct {
+	Kind   Kind
+	Node   int64
+	Client string
+	Value  string // the value a Write sets
+}
+
+// Output is what the call returned; Holder is the holder a Locked error
+// named.
+type Output struct {
+	Result Result
+	Holder string
+}
+
+// state is one node's lock: who holds it and the last written value.
+type state struct{ holder, value string }
+
+// Recorder collects a history from many goroutines.
+type Recorder struct {
+	start time.Time
+	mu    sync.Mutex
+	ops   []porcupine.Operation
+}
+
+// NewRecorder starts a history; times are measured from now.
+func NewRecorder() *Recorder { return &Recorder{start: time.Now()} }
+
+// Call marks the invocation of an operation; call the returned func with
+// the outcome when it returns.
+func (r *Recorder) Call(clientID int, in Input) func(Output) {
+	call := time.Since(r.start).Nanoseconds()
+	return func(out Output) {
+		ret := time.Since(r.start).Nanoseconds()
+		if out.Result == Unknown {
+			ret = math.MaxInt64 // may take effect at any later time
+		}
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.ops = append(r.ops, porcupine.Operation{ClientId: clientID, Input: in, Call: call, Output: out, Return: ret})
+	}
+}
+
+// Expired records that client's lock on node may have vanished with its
+// lease at any time between from and to.
+func (r *Recorder) Expired(clientID int, client string, node int64, from, to time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.ops = append(r.ops, porcupine.Operation{
+		ClientId: clientID,
+		Input:    Input{Kind: Expire, Node: node, Client: client},
+		Call:     from.Sub(r.start).Nanoseconds(),
+		Output:   Output{Result: OK},
+		Return:   to.Sub(r.start).Nanoseconds(),
+	})
+}
+
+// Len is the number of recorded operations.
+func (r *Recorder) Len() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.ops)
+}
+
+// Model is the sequential specification of a set of node locks,
+// partitioned by node.
+var Model = (&porcupine.NondeterministicModel{
+	Partition: func(history []porcupine.Operation) [][]porcupine.Operation {
+		byNode := map[int64][]porcupine.Operation{}
+		for _, op := range history {
+			n := op.Input.(Input).Node
+			byNode[n] = append(byNode[n], op)
+		}
+		nodes := make([]int64, 0, len(byNode))
+		for n := range byNode {
+			nodes = append(nodes, n)
+		}
+		sort.Slice(nodes, func(i, j int) bool { return nodes[i] < nodes[j] })
+		out := make([][]porcupine.Operation, len(nodes))
+		for i, n := range nodes {
+			out[i] = byNode[n]
+		}
+		return out
+	},
+	Init: func() []any { return []any{state{}} },
+	Step: func(s, in, out any) []any {
+		return step(s.(state), in.(Input), out.(Output))
+	},
+	DescribeOperation: func(in, out any) string {
+		i, o := in.(Input), out.(Output)
+		desc := fmt.Sprintf("%s(%s", i.Kind, i.Client)
+		if i.Kind == Write {
+			desc += ", " + i.Value
+		}
+		desc += ") -> " + o.Result.String()
+		if o.Holder != "" {
+			desc += " by " + o.Holder
+		}
+		return desc
+	},
+	DescribeState: func(s any) string {
+		st := s.(state)
+		return fmt.Sprintf("holder=%q value=%q", st.holder, st.value)
+	},
+}).ToModel()
+
+// step lists the states the lock may be in after one operation.
+func step(s state, in Input, out Output) []any {
+	var applied state
+	canApply := false
+	switch in.Kind {
+	case Expire:
+		if s.holder == in.Client {
+			return []any{state{value: s.value}}
+		}
+		return []any{s}
+	case Reserve:
+		if s.holder == "" {
+			applied, canApply = state{holder: in.Client, value: s.value}, true
+		}
+	case Release:
+		if s.holder == in.Client {
+			applied, canApply = state{value: s.value}, true
+		}
+	case Write:
+		if s.holder == in.Client {
+			applied, canApply = state{holder: s.holder, value: in.Value}, true
+		}
+	}
+	switch out.Result {
+	case OK:
+		if canApply {
+			return []any{applied}
+		}
+	case Unknown:
+		if canApply {
+			return []any{s, applied}
+		}
+		return []any{s}
+	case Locked:
+		// Reserve reports Locked even to the holder itself, as Ironic does.
+		if s.holder != "" && s.holder == out.Holder && (in.Kind == Reserve || s.holder != in.Client) {
+			return []any{s}
+		}
+	case NotLocked:
+		if s.holder == "" && in.Kind != Reserve {
+			return []any{s}
+		}
+	}
+	return nil
+}
+
+// Verdict is the outcome of a check.
+type Verdict struct {
+	Operations   int
+	Linearizable bool
+	// Undecided is true when the checker ran out of time.
+	Undecided bool
+}
+
+// Check checks the history; when visualization is not "", it writes
+// porcupine's HTML visualisation there (always, so a passing run keeps its
+// artifact too).
+func (r *Recorder) Check(timeout time.Duration, visualization string) (Verdict, error) {
+	r.mu.Lock()
+	ops := append([]porcupine.Operation(nil), r.ops...)
+	r.mu.Unlock()
+	res, info := porcupine.CheckOperationsVerbose(Model, ops, timeout)
+	v := Verdict{Operations: len(ops), Linearizable: res == porcupine.Ok, Undecided: res == porcupine.Unknown}
+	if visualization != "" {
+		if err := porcupine.VisualizePath(Model, info, visualization); err != nil {
+			return v, err
+		}
+	}
+	return v, nil
+}
