@@ -60,16 +60,25 @@ type fixture struct {
 
 var epoch = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
 
+// cachedSuite runs every fixture with the watch-fed read cache, so the
+// whole suite doubles as a conformance suite of the cache
+// (ETCDSTORE_READ_CACHE=1; `make test` runs both).
+var cachedSuite = os.Getenv("ETCDSTORE_READ_CACHE") == "1"
+
 func newFixture(t testing.TB, opts ...etcdstore.Option) *fixture {
 	t.Helper()
 	name := strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())
 	prefix := fmt.Sprintf("/test/%s-%d/", name, seq.Add(1))
 	clock := etcdtest.NewClock(epoch)
 	opts = append([]etcdstore.Option{etcdstore.WithPrefix(prefix), etcdstore.WithClock(clock.Now)}, opts...)
+	if cachedSuite {
+		opts = append(opts, etcdstore.WithReadCache())
+	}
 	s, err := etcdstore.New(client, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { s.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
 	return &fixture{Store: s, clock: clock, prefix: prefix, ctx: ctx}
