@@ -206,7 +206,9 @@ func (s *Store) ReserveNode(ctx context.Context, tag, nodeID string, opts ...Res
 			if err != nil {
 				return nil, err
 			}
+			st.lockCreateRev, st.lockModRev = resp.Header.Revision, resp.Header.Revision
 			applyLock(st.rec, tag, resp.Header.Revision)
+			s.recent.put(nodesTable, st)
 			return st.rec.Interface().(*pb.Node), nil
 		}
 		st, found, err := s.parseRead(nodesTable, resp.Responses)
@@ -265,6 +267,7 @@ func (s *Store) ReleaseNode(ctx context.Context, tag, nodeID string, opts ...Wri
 			return etcdError(err, true)
 		}
 		if resp.Succeeded {
+			s.recent.forget(nodesTable, tgt.id)
 			return nil
 		}
 		st, found, err := s.parseRead(nodesTable, resp.Responses)

@@ -166,14 +166,15 @@ func (s *Store) loadByIdent(ctx context.Context, t *table, id ident) (stored, bo
 	return s.getByID(ctx, t, id.id)
 }
 
-// loadNode resolves a node identity (InvalidIdentity) and reads the node
-// (NodeNotFound).
+// loadNode resolves a node identity (InvalidIdentity) and loads the node
+// for an update (NodeNotFound): the state this Store last wrote or locked
+// when it has one, else a read.
 func (s *Store) loadNode(ctx context.Context, nodeID string) (stored, error) {
 	id, err := resolveIdentity(nodeID)
 	if err != nil {
 		return stored{}, err
 	}
-	st, found, err := s.loadByIdent(ctx, nodesTable, id)
+	st, found, err := s.loadForUpdate(ctx, nodesTable, id)
 	if err != nil {
 		return stored{}, err
 	}
@@ -195,7 +196,9 @@ func (s *Store) loadNode(ctx context.Context, nodeID string) (stored, error) {
 // write compares the revision read and retries on a conflict with the
 // fresh value. A change that changes nothing writes nothing.
 //
-// Round trips: two (read, write), plus one per lost race.
+// Round trips: one (the write) when this Store last wrote or reserved the
+// node and nobody changed it since, else two (read, write); plus one per
+// lost race.
 func (s *Store) UpdateNode(ctx context.Context, nodeID string, values Values, opts ...WriteOption) (*pb.Node, error) {
 	if _, ok := values["uuid"]; ok {
 		return nil, invalidParam("cannot overwrite UUID for an existing node")

@@ -35,6 +35,9 @@ type stored struct {
 	modRev int64
 	// For nodes: the lock key's revisions (0 when unreserved).
 	lockCreateRev, lockModRev int64
+	// remembered marks a state from the recentCache, not read just now:
+	// an update trusts it only as far as its compares do.
+	remembered bool
 }
 
 // txnPart lets a caller add compares and operations to a generic
@@ -327,10 +330,24 @@ func (s *Store) update(ctx context.Context, t *table, cur stored, keepUpdatedAt 
 	for {
 		next := proto.Clone(cur.rec.Interface()).ProtoReflect()
 		extra, err := mutate(cur, next)
+		noChange := err == nil && proto.Equal(next.Interface(), cur.rec.Interface()) && len(extra.ops) == 0
+		if cur.remembered && (err != nil || noChange) {
+			// A refusal or a no-op must be judged on the current state.
+			fresh, found, rerr := s.getByID(ctx, t, recordID(cur.rec))
+			if rerr != nil {
+				return stored{}, rerr
+			}
+			if !found {
+				s.recent.forget(t, recordID(cur.rec))
+				return stored{}, notFound()
+			}
+			cur = fresh
+			continue
+		}
 		if err != nil {
 			return stored{}, err
 		}
-		if proto.Equal(next.Interface(), cur.rec.Interface()) && len(extra.ops) == 0 {
+		if noChange {
 			return cur, nil
 		}
 		if !keepUpdatedAt {
@@ -397,16 +414,19 @@ func (s *Store) update(ctx context.Context, t *table, cur stored, keepUpdatedAt 
 			for _, k := range added {
 				s.index.put(k.key, id)
 			}
-			return s.afterWrite(t, next, resp.Header.Revision, cur), nil
+			st := s.afterWrite(t, next, resp.Header.Revision, cur)
+			s.recent.put(t, st)
+			return st, nil
 		}
 		fresh, found, err := s.parseRead(t, resp.Responses[:nReads])
 		if err != nil {
 			return stored{}, err
 		}
 		if !found {
+			s.recent.forget(t, id)
 			return stored{}, notFound()
 		}
-		if fresh.modRev != cur.modRev || fresh.lockModRev != cur.lockModRev {
+		if fresh.modRev != cur.modRev || fresh.lockModRev != cur.lockModRev || cur.remembered {
 			cur = fresh // lost a race: redo the mutation on the fresh value
 			if err := ctx.Err(); err != nil {
 				return stored{}, err
@@ -483,6 +503,7 @@ func (s *Store) remove(ctx context.Context, t *table, cur stored, extra txnPart)
 		return false, stored{}, false, etcdError(err, true)
 	}
 	if resp.Succeeded {
+		s.recent.forget(t, id)
 		return true, stored{}, false, nil
 	}
 	fresh, found, err = s.parseRead(t, resp.Responses)

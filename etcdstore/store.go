@@ -28,6 +28,7 @@ type Store struct {
 
 	ids    *idAllocator
 	index  *indexCache
+	recent *recentCache
 	mirror *mirror // nil unless WithReadCache
 	closed sync.Once
 }
@@ -114,7 +115,7 @@ func New(cli *clientv3.Client, opts ...Option) (*Store, error) {
 	if o.idBlock < 1 || o.maxTxnOps < 8 {
 		return nil, invalidParam("id block must be >= 1 and max txn ops >= 8")
 	}
-	s := &Store{cli: cli, keys: ks, opts: o, index: newIndexCache()}
+	s := &Store{cli: cli, keys: ks, opts: o, index: newIndexCache(), recent: newRecentCache()}
 	s.ids = newIDAllocator(cli, ks, o.idBlock)
 	if o.readCache {
 		s.mirror = newMirror(s, o.logger)
