@@ -206,3 +206,23 @@ func (m *mirror) scan(ctx context.Context, t *table, o order, keep func(protoref
 	}
 	return out, true, nil
 }
+
+// getMany serves getMany from the mirror, at one revision.
+func (m *mirror) getMany(ctx context.Context, t *table, ids []int64) ([]stored, bool, error) {
+	ok, err := m.fresh(ctx)
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	defer m.mu.RUnlock()
+	out := make([]stored, 0, len(ids))
+	for _, id := range ids {
+		st, found, served, _ := m.lookupID(t, id)
+		if !served {
+			return nil, false, nil
+		}
+		if found {
+			out = append(out, st)
+		}
+	}
+	return out, true, nil
+}

@@ -139,3 +139,5 @@ func formatList(items []string) string {
 	sort.Strings(s)
 	return strings.Join(s, ", ")
 }
+
+func isErr(err, target error) bool { return errors.Is(err, target) }

@@ -2,6 +2,8 @@ package etcdstore
 
 import (
 	"context"
+	"fmt"
+	"strconv"
 
 	pbetcd "go.etcd.io/etcd/api/v3/etcdserverpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -54,6 +56,11 @@ func (s *Store) DestroyNode(ctx context.Context, nodeID string) error {
 			prefix := s.keys.Members(t.name, "node_id", nid)
 			part.cmps = append(part.cmps, clientv3.Compare(clientv3.ModRevision(prefix), "<", rev+1).WithPrefix())
 		}
+		guard, err := s.foreignPortsGuard(ctx, children)
+		if err != nil {
+			return err
+		}
+		part.cmps = append(part.cmps, guard...)
 		nodeOps := len(s.removeOps(nodesTable, cur.rec))
 		if len(part.ops)+nodeOps > s.opts.maxTxnOps || len(part.cmps)+1 > s.opts.maxTxnOps {
 			if err := s.removeChildBatch(ctx, children); err != nil {
@@ -150,4 +157,46 @@ func (s *Store) removeChildBatch(ctx context.Context, children []child) error {
 	}
 	_, err := s.cli.Txn(ctx).If(part.cmps...).Then(part.ops...).Commit()
 	return etcdError(err, true)
+}
+
+// foreignPortsGuard refuses to destroy a node whose portgroups hold ports
+// of another node (or of none): with the portgroup gone they would point
+// at nothing, which referential integrity forbids (the reference leaves
+// them dangling). It returns the compares that keep the portgroups'
+// membership as checked until the delete commits. One round trip when the
+// node has portgroups, none otherwise.
+func (s *Store) foreignPortsGuard(ctx context.Context, children []child) ([]clientv3.Cmp, error) {
+	own := map[int64]bool{}
+	var pgs []int64
+	for _, c := range children {
+		switch c.t {
+		case portsTable:
+			own[recordID(c.st.rec)] = true
+		case portgroupsTable:
+			pgs = append(pgs, recordID(c.st.rec))
+		}
+	}
+	if len(pgs) == 0 {
+		return nil, nil
+	}
+	ops := make([]clientv3.Op, len(pgs))
+	for i, pg := range pgs {
+		ops[i] = clientv3.OpGet(s.keys.Members(tablePorts, "portgroup_id", pg), clientv3.WithPrefix(), clientv3.WithKeysOnly())
+	}
+	resp, err := s.cli.Txn(ctx).Then(ops...).Commit()
+	if err != nil {
+		return nil, etcdError(err, false)
+	}
+	var cmps []clientv3.Cmp
+	for i, pg := range pgs {
+		for _, kv := range resp.Responses[i].GetResponseRange().Kvs {
+			if id, err := keys.ParseID(string(kv.Key)); err == nil && !own[id] {
+				pgID := strconv.FormatInt(pg, 10)
+				return nil, newError(ErrPortgroupNotEmpty, fmt.Sprintf("cannot destroy the node: its portgroup %s contains port %d of another node", pgID, id), "portgroup", pgID)
+			}
+		}
+		prefix := s.keys.Members(tablePorts, "portgroup_id", pg)
+		cmps = append(cmps, clientv3.Compare(clientv3.ModRevision(prefix), "<", resp.Header.Revision+1).WithPrefix())
+	}
+	return cmps, nil
 }

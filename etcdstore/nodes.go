@@ -69,7 +69,7 @@ func (s *Store) CreateNode(ctx context.Context, values Values) (*pb.Node, error)
 func (s *Store) newRecord(msg proto.Message, values Values, skip ...string) (rec protoreflect.Message, autoID bool, err error) {
 	rec = msg.ProtoReflect()
 	for name, v := range values {
-		if contains(skip, name) {
+		if contains(skip, name) || name == "id" && v == nil {
 			continue
 		}
 		if err := setValue(rec, name, v); err != nil {
@@ -88,8 +88,7 @@ func (s *Store) newRecord(msg proto.Message, values Values, skip ...string) (rec
 		stamp(rec, "created_at", timestampOf(s.now()))
 	}
 	fillEmptyJSON(rec)
-	_, hasID := values["id"]
-	return rec, !hasID, nil
+	return rec, values["id"] == nil, nil
 }
 
 func contains(list []string, s string) bool {
