@@ -52,11 +52,14 @@ func field(m protoreflect.Message, name string) (protoreflect.FieldDescriptor, b
 // derivedField reports the fields the store fills itself: they are not
 // columns a caller may write or sort by.
 func derivedField(fd protoreflect.FieldDescriptor) bool {
-	switch fd.Name() {
-	case "tags", "reservation_revision":
-		return fd.ContainingMessage().Name() == "Node"
-	}
-	return false
+	return derivedFields[fd.ContainingMessage().Name()][fd.Name()]
+}
+
+// derivedFields are, per record type, the fields that are not Ironic
+// columns: the store maintains them.
+var derivedFields = map[protoreflect.Name]map[protoreflect.Name]bool{
+	"Node":      {"tags": true, "reservation_revision": true},
+	"Conductor": {"lease": true},
 }
 
 // jsonKind is the JSON document a bytes column holds.

@@ -871,13 +871,17 @@ func (x *Chassis) GetUpdatedAt() *timestamppb.Timestamp {
 }
 
 type Conductor struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
-	Hostname      string                 `protobuf:"bytes,2,opt,name=hostname,proto3" json:"hostname,omitempty"`
-	Drivers       []byte                 `protobuf:"bytes,3,opt,name=drivers,proto3" json:"drivers,omitempty"`
-	Online        bool                   `protobuf:"varint,4,opt,name=online,proto3" json:"online,omitempty"`
-	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
-	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Id        int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Hostname  string                 `protobuf:"bytes,2,opt,name=hostname,proto3" json:"hostname,omitempty"`
+	Drivers   []byte                 `protobuf:"bytes,3,opt,name=drivers,proto3" json:"drivers,omitempty"`
+	Online    bool                   `protobuf:"varint,4,opt,name=online,proto3" json:"online,omitempty"`
+	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	UpdatedAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	// Not an Ironic column: the etcd lease of the conductor's session, to
+	// which its liveness key <prefix>alive/<hostname> is bound (0: the
+	// conductor registered without a session, liveness by timestamps).
+	Lease         int64 `protobuf:"varint,7,opt,name=lease,proto3" json:"lease,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -952,6 +956,13 @@ func (x *Conductor) GetUpdatedAt() *timestamppb.Timestamp {
 		return x.UpdatedAt
 	}
 	return nil
+}
+
+func (x *Conductor) GetLease() int64 {
+	if x != nil {
+		return x.Lease
+	}
+	return 0
 }
 
 type ConductorHardwareInterface struct {
@@ -1441,7 +1452,7 @@ const file_records_proto_rawDesc = "" +
 	"created_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
 	"updated_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAtB\x0e\n" +
-	"\f_description\"\xec\x01\n" +
+	"\f_description\"\x82\x02\n" +
 	"\tConductor\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12!\n" +
 	"\bhostname\x18\x02 \x01(\tB\x05\xa8\xf2'\xff\x01R\bhostname\x12\x1e\n" +
@@ -1450,7 +1461,8 @@ const file_records_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
-	"updated_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"\xe6\x02\n" +
+	"updated_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12\x14\n" +
+	"\x05lease\x18\a \x01(\x03R\x05lease\"\xe6\x02\n" +
 	"\x1aConductorHardwareInterface\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12!\n" +
 	"\fconductor_id\x18\x02 \x01(\x03R\vconductorId\x12*\n" +

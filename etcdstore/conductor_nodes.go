@@ -1,0 +1,93 @@
+package etcdstore
+
+import (
+	"context"
+	"fmt"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/ironic-etcd/ironic-etcd/keys"
+	"github.com/ironic-etcd/ironic-etcd/pb"
+)
+
+// The reference's backend methods a conductor calls when it starts
+// (BEHAVIOUR.md §11); not in ironic_db_api.py.
+
+// ClearNodeReservationsForConductor drops every node lock held by
+// hostname, and no other. Each lock goes with a compare on its holder, so
+// a lock released and re-taken by another conductor meanwhile survives.
+// Round trips: one read of the locks, then one transaction per
+// WithMaxTxnOps locks.
+func (s *Store) ClearNodeReservationsForConductor(ctx context.Context, hostname string) error {
+	resp, err := s.cli.Get(ctx, s.keys.Reservations(), clientv3.WithPrefix())
+	if err != nil {
+		return etcdError(err, false)
+	}
+	var mine []string
+	for _, kv := range resp.Kvs {
+		if string(kv.Value) == hostname {
+			mine = append(mine, string(kv.Key))
+		}
+	}
+	for start := 0; start < len(mine); start += s.opts.maxTxnOps {
+		// One transaction per lock keeps each compare independent: a lock
+		// that changed hands only spares itself.
+		for _, key := range mine[start:min(start+s.opts.maxTxnOps, len(mine))] {
+			_, err := s.cli.Txn(ctx).
+				If(clientv3.Compare(clientv3.Value(key), "=", hostname)).
+				Then(clientv3.OpDelete(key)).Commit()
+			if err != nil {
+				return etcdError(err, true)
+			}
+			if id, err := keys.ParseID(key); err == nil {
+				s.recent.forget(nodesTable, id)
+			}
+		}
+	}
+	return nil
+}
+
+// ClearNodeTargetPowerState aborts the power operations hostname had in
+// flight: on every node it holds with a target_power_state, that is set to
+// null and last_error explains that the operation was aborted. Other
+// nodes are untouched. Round trips: one read of the locks, then a read
+// and a write per affected node.
+func (s *Store) ClearNodeTargetPowerState(ctx context.Context, hostname string) error {
+	resp, err := s.cli.Get(ctx, s.keys.Reservations(), clientv3.WithPrefix())
+	if err != nil {
+		return etcdError(err, false)
+	}
+	msg := fmt.Sprintf("Pending power operation was aborted due to conductor %s restart", hostname)
+	for _, kv := range resp.Kvs {
+		if string(kv.Value) != hostname {
+			continue
+		}
+		id, err := keys.ParseID(string(kv.Key))
+		if err != nil {
+			continue
+		}
+		cur, found, err := s.getByID(ctx, nodesTable, id)
+		if err != nil {
+			return err
+		}
+		if !found {
+			continue
+		}
+		_, err = s.update(ctx, nodesTable, cur, false, func() error { return nil },
+			func(now stored, next protoreflect.Message) (txnPart, error) {
+				n := next.Interface().(*pb.Node)
+				if n.GetReservation() != hostname || n.TargetPowerState == nil {
+					return txnPart{}, nil // no longer this conductor's, or nothing pending
+				}
+				n.TargetPowerState, n.LastError = nil, proto.String(msg)
+				lock := s.keys.Reservation(n.Id)
+				return txnPart{cmps: []clientv3.Cmp{clientv3.Compare(clientv3.Value(lock), "=", hostname)}}, nil
+			})
+		if err != nil && !isErr(err, ErrNodeNotFound) {
+			return err
+		}
+	}
+	return nil
+}

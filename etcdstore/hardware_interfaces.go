@@ -1,0 +1,136 @@
+package etcdstore
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/ironic-etcd/ironic-etcd/pb"
+)
+
+// Conductor hardware interfaces (BEHAVIOUR.md §7.5, 44-46): unique on
+// (conductor_id, hardware_type, interface_type, interface_name), indexed
+// by conductor.
+
+// ListConductorHardwareInterfaces returns the rows of conductorID in id
+// (insertion) order, or none. Two round trips.
+func (s *Store) ListConductorHardwareInterfaces(ctx context.Context, conductorID int64) ([]*pb.ConductorHardwareInterface, error) {
+	sts, err := s.listMembers(ctx, hardwareInterfacesTable, "conductor_id", conductorID, ListOptions{})
+	return records[*pb.ConductorHardwareInterface](sts), err
+}
+
+// RegisterConductorHardwareInterfaces stores one row per name in
+// interfaces, default = (name == defaultInterface). All or nothing: a name
+// registered already, or twice in the list, fails the whole call with
+// ConductorHardwareInterfacesAlreadyRegistered and stores nothing. The
+// conductor's existence is not checked, as in the reference. One
+// transaction holds the whole batch, so a call registers at most
+// WithMaxTxnOps/3 interfaces (42 by default). One round trip (plus one per
+// id block).
+func (s *Store) RegisterConductorHardwareInterfaces(ctx context.Context, conductorID int64, hardwareType, interfaceType string, interfaces []string, defaultInterface string) error {
+	clash := func(names []string) error {
+		list := strings.Join(names, ", ")
+		return newError(ErrConductorHardwareInterfacesAlreadyRegistered,
+			fmt.Sprintf("one or more of the interfaces %s of hardware type %s and interface type %s are already registered", list, hardwareType, interfaceType),
+			"hardware_type", hardwareType, "interface_type", interfaceType, "interfaces", list)
+	}
+	if len(interfaces) == 0 {
+		return nil
+	}
+	if len(interfaces)*3 > s.opts.maxTxnOps {
+		return invalidParam("at most %d interfaces can be registered at once", s.opts.maxTxnOps/3)
+	}
+	var seen []string
+	for _, name := range interfaces {
+		if slices.Contains(seen, name) {
+			return clash(interfaces)
+		}
+		seen = append(seen, name)
+	}
+	var (
+		cmps  []clientv3.Cmp
+		ops   []clientv3.Op
+		index []string
+	)
+	for _, name := range interfaces {
+		rec, _, err := s.newRecord(&pb.ConductorHardwareInterface{}, Values{
+			"conductor_id": conductorID, "hardware_type": hardwareType,
+			"interface_type": interfaceType, "interface_name": name, "default": name == defaultInterface,
+		})
+		if err != nil {
+			return err
+		}
+		id, err := s.ids.next(ctx, tableHardwareInterfaces)
+		if err != nil {
+			return err
+		}
+		setRecordID(rec, id)
+		data, err := encode(hardwareInterfacesTable, rec)
+		if err != nil {
+			return err
+		}
+		key := s.keys.Record(tableHardwareInterfaces, id)
+		cmps = append(cmps, clientv3.Compare(clientv3.CreateRevision(key), "=", 0))
+		ops = append(ops, clientv3.OpPut(key, string(data)))
+		for _, k := range s.uniqueKeys(hardwareInterfacesTable, rec) {
+			cmps = append(cmps, clientv3.Compare(clientv3.CreateRevision(k.key), "=", 0))
+			ops = append(ops, clientv3.OpPut(k.key, fmt.Sprint(id)))
+			index = append(index, k.key)
+		}
+		for _, mk := range s.memberKeys(hardwareInterfacesTable, rec) {
+			ops = append(ops, clientv3.OpPut(mk.key, ""))
+		}
+	}
+	elseOps := make([]clientv3.Op, len(index))
+	for i, k := range index {
+		elseOps[i] = clientv3.OpGet(k, clientv3.WithCountOnly())
+	}
+	resp, err := s.cli.Txn(ctx).If(cmps...).Then(ops...).Else(elseOps...).Commit()
+	if err != nil {
+		return etcdError(err, true)
+	}
+	if resp.Succeeded {
+		return nil
+	}
+	var taken []string
+	for i, r := range resp.Responses {
+		if r.GetResponseRange().Count > 0 {
+			taken = append(taken, interfaces[i])
+		}
+	}
+	if len(taken) == 0 {
+		// An auto id met an explicitly created row: try with fresh ids.
+		return s.RegisterConductorHardwareInterfaces(ctx, conductorID, hardwareType, interfaceType, interfaces, defaultInterface)
+	}
+	return clash(taken)
+}
+
+// UnregisterConductorHardwareInterfaces deletes every row of
+// conductorID; it never fails for a conductor without rows. Two round
+// trips, plus one per WithMaxTxnOps/3 rows beyond the first batch.
+func (s *Store) UnregisterConductorHardwareInterfaces(ctx context.Context, conductorID int64) error {
+	for {
+		ids, err := s.memberIDs(ctx, s.keys.Members(tableHardwareInterfaces, "conductor_id", conductorID))
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		rows, err := s.getMany(ctx, hardwareInterfacesTable, ids)
+		if err != nil || len(rows) == 0 {
+			return err
+		}
+		var ops []clientv3.Op
+		for _, st := range rows {
+			more := s.removeOps(hardwareInterfacesTable, st.rec)
+			if len(ops)+len(more) > s.opts.maxTxnOps {
+				break
+			}
+			ops = append(ops, more...)
+		}
+		if _, err := s.cli.Txn(ctx).Then(ops...).Commit(); err != nil {
+			return etcdError(err, true)
+		}
+	}
+}

@@ -1,0 +1,138 @@
+package etcdstore
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"sort"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/ironic-etcd/ironic-etcd/pb"
+)
+
+// Which conductors are alive.
+//
+// A conductor registered with a session (WithConductorLease) is alive
+// exactly while its lease is: its liveness key exists. No timestamp written
+// by any machine's clock is compared, so a conductor whose clock is hours
+// off is still reported correctly, and a killed conductor is reported
+// offline as soon as etcd expires its lease (TTL to TTL + 0.5 s after its
+// last keep-alive; see package lease for the failover caveat). For such a
+// conductor the `interval` of get_active_driver_dict and the heartbeat
+// timeout do not apply: the lease TTL plays their part.
+//
+// A conductor registered without a session keeps the reference's rules,
+// computed from updated_at and the store's clock (BEHAVIOUR.md §8):
+// active while online and updated_at >= now - interval; offline once
+// updated_at < now - heartbeat_timeout, whatever online says.
+
+// conductorView is every conductor with whether its liveness key exists.
+type conductorView struct {
+	c     *pb.Conductor
+	alive bool
+}
+
+// readConductors reads all conductors and liveness keys in one
+// transaction (one round trip).
+func (s *Store) readConductors(ctx context.Context) ([]conductorView, error) {
+	resp, err := s.cli.Txn(ctx).Then(
+		clientv3.OpGet(s.keys.Table(tableConductors), clientv3.WithPrefix()),
+		clientv3.OpGet(s.keys.AlivePrefix(), clientv3.WithPrefix(), clientv3.WithKeysOnly()),
+	).Commit()
+	if err != nil {
+		return nil, etcdError(err, false)
+	}
+	alive := map[string]bool{}
+	for _, kv := range resp.Responses[1].GetResponseRange().Kvs {
+		if host, err := s.keys.ParseAlive(string(kv.Key)); err == nil {
+			alive[host] = true
+		}
+	}
+	var out []conductorView
+	for _, kv := range resp.Responses[0].GetResponseRange().Kvs {
+		st, err := s.decode(conductorsTable, kv, nil)
+		if err != nil {
+			return nil, err
+		}
+		c := st.rec.Interface().(*pb.Conductor)
+		out = append(out, conductorView{c: c, alive: alive[c.Hostname]})
+	}
+	return out, nil
+}
+
+// active reports whether a conductor counts for get_active_driver_dict.
+func (v conductorView) active(now time.Time, interval time.Duration) bool {
+	if v.c.Lease != 0 {
+		return v.c.Online && v.alive
+	}
+	return v.c.Online && v.c.UpdatedAt != nil && !v.c.UpdatedAt.AsTime().Before(now.Add(-interval))
+}
+
+// offline reports whether a conductor counts for get_offline_conductors.
+func (v conductorView) offline(now time.Time, timeout time.Duration) bool {
+	if v.c.Lease != 0 {
+		return !v.alive
+	}
+	return v.c.UpdatedAt == nil || v.c.UpdatedAt.AsTime().Before(now.Add(-timeout))
+}
+
+// GetActiveDriverDict maps each driver to the sorted hostnames of the
+// active conductors that have it. interval <= 0 means the heartbeat
+// timeout (WithHeartbeatTimeout). One round trip.
+func (s *Store) GetActiveDriverDict(ctx context.Context, interval time.Duration) (map[string][]string, error) {
+	if interval <= 0 {
+		interval = s.opts.heartbeatTimeout
+	}
+	views, err := s.readConductors(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	out := map[string][]string{}
+	for _, v := range views {
+		if !v.active(now, interval) {
+			continue
+		}
+		var drivers []string
+		if err := json.Unmarshal(v.c.Drivers, &drivers); err != nil {
+			continue // drivers that are not a list of names name no driver
+		}
+		for _, d := range drivers {
+			if !slices.Contains(out[d], v.c.Hostname) {
+				out[d] = append(out[d], v.c.Hostname)
+			}
+		}
+	}
+	for _, hosts := range out {
+		sort.Strings(hosts)
+	}
+	return out, nil
+}
+
+// GetOfflineConductors returns the hostnames of the conductors that are
+// offline, sorted. One round trip.
+func (s *Store) GetOfflineConductors(ctx context.Context) ([]string, error) {
+	views, err := s.readConductors(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	out := []string{}
+	for _, v := range views {
+		if v.offline(now, s.opts.heartbeatTimeout) {
+			out = append(out, v.c.Hostname)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// GetConductorList returns every conductor record, online or not, in id
+// order (not in the reference's interface; for tools). One round trip per
+// 1,000 conductors.
+func (s *Store) GetConductorList(ctx context.Context) ([]*pb.Conductor, error) {
+	sts, err := s.listRecords(ctx, conductorsTable, ListOptions{})
+	return records[*pb.Conductor](sts), err
+}
