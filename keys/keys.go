@@ -12,6 +12,7 @@
 //	<prefix>index/<table>/<field>/<owner>/<id> membership: records of one owner (node, portgroup, chassis)
 //	<prefix>ids/<table>                        high-water mark of allocated id blocks
 //	<prefix>alive/<hostname>                   conductor liveness, bound to its lease
+//	<prefix>sessions/<lease id in hex>         a session's own key, watched to notice its loss at once
 //
 // Record ids are written as 19-digit zero-padded decimals, so a range read
 // returns records in id order (the default sort of every list). Values in
@@ -105,6 +106,12 @@ func (s Space) IDCounter(table string) string { return s.prefix + "ids/" + table
 
 // Alive is the liveness key of a conductor, bound to its lease.
 func (s Space) Alive(hostname string) string { return s.AlivePrefix() + Escape(hostname) }
+
+// Session is the key a lease session binds to its lease and watches, so
+// its owner learns of the lease's end at once.
+func (s Space) Session(lease int64) string {
+	return s.prefix + "sessions/" + strconv.FormatInt(lease, 16)
+}
 
 // AlivePrefix is the prefix of all conductor liveness keys.
 func (s Space) AlivePrefix() string { return s.prefix + "alive/" }

@@ -39,6 +39,7 @@ type Session struct {
 	id  clientv3.LeaseID
 	ttl time.Duration
 
+	key    string // optional, bound to the lease and watched
 	cancel context.CancelFunc
 	done   chan struct{}
 	once   sync.Once
@@ -53,12 +54,19 @@ type Option func(*Session)
 // WithTTL sets the lease TTL (whole seconds, at least 1).
 func WithTTL(ttl time.Duration) Option { return func(s *Session) { s.ttl = ttl } }
 
+// WithKey names a key the session binds to its lease and watches, so a
+// revoke or an expiry is noticed the moment etcd applies it (otherwise at
+// the next keep-alive, up to TTL/3 later). Use a key of your own prefix,
+// such as keys.Space.Session.
+func WithKey(key string) Option { return func(s *Session) { s.key = key } }
+
 // OnLost registers a callback run once, in its own goroutine, when the
 // session ends other than by Close.
 func OnLost(f func(error)) Option { return func(s *Session) { s.onLost = f } }
 
 // New grants a lease and keeps it alive until the session is lost or
-// closed. One round trip (the grant).
+// closed. It returns after the first keep-alive is acknowledged. Round
+// trips: two (grant, first keep-alive), three WithKey.
 func New(ctx context.Context, cli *clientv3.Client, opts ...Option) (*Session, error) {
 	s := &Session{cli: cli, ttl: DefaultTTL, done: make(chan struct{})}
 	for _, o := range opts {
@@ -80,8 +88,48 @@ func New(ctx context.Context, cli *clientv3.Client, opts ...Option) (*Session, e
 		cancel()
 		return nil, err
 	}
+	// Wait for the first keep-alive: from then on the client gives up on
+	// the lease one TTL after its last acknowledged keep-alive (before it,
+	// only after the dial timeout).
+	select {
+	case _, ok := <-ka:
+		if !ok {
+			cancel()
+			return nil, ErrLost
+		}
+	case <-ctx.Done():
+		cancel()
+		return nil, ctx.Err()
+	}
+	if s.key != "" {
+		if err := s.watchKey(ctx, kctx); err != nil {
+			cancel()
+			return nil, err
+		}
+	}
 	go s.keepAlive(ka)
 	return s, nil
+}
+
+// watchKey binds the session's key to the lease and watches it: etcd
+// deletes it the moment the lease expires or is revoked, so the owner
+// hears of the loss at once instead of at the next keep-alive. One round
+// trip (the put).
+func (s *Session) watchKey(ctx, kctx context.Context) error {
+	put, err := s.cli.Put(ctx, s.key, "", clientv3.WithLease(s.id))
+	if err != nil {
+		return err
+	}
+	wch := s.cli.Watch(kctx, s.key, clientv3.WithRev(put.Header.Revision+1), clientv3.WithFilterPut())
+	go func() {
+		for resp := range wch {
+			if len(resp.Events) > 0 || resp.Canceled {
+				s.end(ErrLost)
+				return
+			}
+		}
+	}()
+	return nil
 }
 
 // keepAlive drains keep-alive responses. The client closes the channel
