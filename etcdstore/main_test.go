@@ -25,6 +25,9 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	if os.Getenv(childConductorEnv) != "" {
+		os.Exit(runChildConductor()) // this process is a conductor a test started
+	}
 	code := func() int {
 		var err error
 		server, err = etcdtest.Start()
