@@ -26,6 +26,7 @@ type ReserveOption func(*reserveOptions)
 
 type reserveOptions struct {
 	lease clientv3.LeaseID
+	wait  bool
 }
 
 // WithLease binds the reservation to an etcd lease (a conductor's
@@ -175,6 +176,9 @@ func (s *Store) ReserveNode(ctx context.Context, tag, nodeID string, opts ...Res
 	id, err := resolveIdentity(nodeID)
 	if err != nil {
 		return nil, err
+	}
+	if o.wait {
+		return s.reserveWaiting(ctx, tag, nodeID, id, o)
 	}
 	for fresh := false; ; fresh = true {
 		tgt, found, err := s.targetNode(ctx, id, fresh)

@@ -479,7 +479,8 @@ func (s *Store) removeOps(t *table, rec protoreflect.Message) []clientv3.Op {
 	id := recordID(rec)
 	ops := []clientv3.Op{clientv3.OpDelete(s.keys.Record(t.name, id))}
 	if t.locked {
-		ops = append(ops, clientv3.OpDelete(s.keys.Reservation(id)))
+		ops = append(ops, clientv3.OpDelete(s.keys.Reservation(id)),
+			clientv3.OpDelete(s.keys.Waiters(id), clientv3.WithPrefix()))
 	}
 	for _, k := range s.uniqueKeys(t, rec) {
 		ops = append(ops, clientv3.OpDelete(k.key))

@@ -10,6 +10,7 @@
 //	                                           conductors/, conductor_hardware_interfaces/
 //	<prefix>index/<table>/<field>/<value>      unique index: value -> record id
 //	<prefix>index/<table>/<field>/<owner>/<id> membership: records of one owner (node, portgroup, chassis)
+//	<prefix>waiters/<node id>/<uuid>           fair lock waits: the queue for a node's lock
 //	<prefix>ids/<table>                        high-water mark of allocated id blocks
 //	<prefix>alive/<hostname>                   conductor liveness, bound to its lease
 //	<prefix>sessions/<lease id in hex>         a session's own key, watched to notice its loss at once
@@ -75,6 +76,10 @@ func (s Space) Record(table string, id int64) string { return s.Table(table) + F
 
 // Reservation is the key of a node's lock.
 func (s Space) Reservation(nodeID int64) string { return s.Reservations() + FormatID(nodeID) }
+
+// Waiters is the queue of callers waiting for a node's lock, ordered by
+// their keys' create revisions.
+func (s Space) Waiters(nodeID int64) string { return s.prefix + "waiters/" + FormatID(nodeID) + "/" }
 
 // Reservations is the prefix of all node locks.
 func (s Space) Reservations() string { return s.prefix + "reservations/" }
