@@ -11,6 +11,7 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/goleak"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/ironic-etcd/ironic-etcd/etcdstore"
 	"github.com/ironic-etcd/ironic-etcd/internal/etcdtest"
@@ -111,3 +112,6 @@ func (f *fixture) revision(t testing.TB) int64 {
 	}
 	return resp.Header.Revision
 }
+
+// protoName converts a column name for protoreflect lookups.
+func protoName(column string) protoreflect.Name { return protoreflect.Name(column) }
