@@ -282,6 +282,9 @@ func (s *Store) create(ctx context.Context, t *table, rec protoreflect.Message, 
 			for _, k := range uniques {
 				s.index.put(k.key, id)
 			}
+			if !t.locked || len(extra.ops) == 0 { // a node created with its lock is read before it is updated
+				s.recent.put(t, stored{rec: rec, modRev: resp.Header.Revision})
+			}
 			return resp.Header.Revision, nil
 		}
 		r := resp.Responses

@@ -34,10 +34,11 @@ func validateTag(tag string) error {
 	return nil
 }
 
-// updateTags applies change to the tags of node nodeID. Round trips: two.
+// updateTags applies change to the tags of node nodeID. Round trips:
+// one when this Store wrote the node last, else two.
 func (s *Store) updateTags(ctx context.Context, nodeID int64, change func(n *pb.Node) error) (*pb.Node, error) {
 	notFound := func() error { return errNodeNotFound(strconv.FormatInt(nodeID, 10)) }
-	cur, found, err := s.getByID(ctx, nodesTable, nodeID)
+	cur, found, err := s.loadForUpdate(ctx, nodesTable, ident{id: nodeID})
 	if err != nil {
 		return nil, err
 	}

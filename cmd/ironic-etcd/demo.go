@@ -246,4 +246,3 @@ func cycleSummary(cs []*demoConductor) string {
 	}
 	return out
 }
-
