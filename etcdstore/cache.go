@@ -229,9 +229,9 @@ func (m *mirror) makeEntry(kv *mvccpb.KeyValue) *entry {
 		msg := t.newMsg()
 		if err := unmarshalRecord(kv.Value, msg); err == nil {
 			e.rec, e.t = msg.ProtoReflect(), t
-			bare := *kv // the decoded record is what reads use: drop the bytes
-			bare.Value = nil
-			e.kv = &bare
+			// The decoded record is what reads use: drop the bytes.
+			e.kv = &mvccpb.KeyValue{Key: kv.Key, CreateRevision: kv.CreateRevision,
+				ModRevision: kv.ModRevision, Version: kv.Version, Lease: kv.Lease}
 		}
 	}
 	return e
