@@ -84,8 +84,9 @@ func FuzzParseNodeFilters(f *testing.F) {
 			}
 			return
 		}
-		match := flt.matcher(1, epochForFuzz)
-		match(nodeForFuzz.ProtoReflect())
+		if match := flt.matcher(1, epochForFuzz); match != nil {
+			match(nodeForFuzz.ProtoReflect())
+		}
 		if c := flt.candidates(); c != nil {
 			c(newNodeIndex())
 		}

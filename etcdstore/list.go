@@ -230,7 +230,11 @@ func (s *Store) scan(ctx context.Context, t *table, o order, keep func(protorefl
 	for {
 		opts := []clientv3.OpOption{clientv3.WithRange(end)}
 		if paged {
-			opts = append(opts, clientv3.WithLimit(pageSize))
+			size := pageSize
+			if keep == nil && o.limit >= 0 { // unfiltered: read just what the page needs
+				size = min(size, o.limit-len(out))
+			}
+			opts = append(opts, clientv3.WithLimit(int64(size)))
 			if o.desc {
 				opts = append(opts, clientv3.WithSort(clientv3.SortByKey, clientv3.SortDescend))
 			}

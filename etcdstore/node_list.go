@@ -149,6 +149,9 @@ func filterSeconds(key string, v any) (*time.Duration, error) {
 
 // matcher compiles a filter against a resolved chassis id and a clock.
 func (f NodeFilter) matcher(chassisID int64, now time.Time) func(protoreflect.Message) bool {
+	if f.isEmpty() {
+		return nil
+	}
 	var hosts map[string]bool
 	if f.ReservedByAnyOf != nil {
 		hosts = make(map[string]bool, len(f.ReservedByAnyOf))
@@ -187,6 +190,13 @@ func (f NodeFilter) matcher(chassisID int64, now time.Time) func(protoreflect.Me
 		}
 		return true
 	}
+}
+
+// isEmpty reports a filter that keeps every node.
+func (f NodeFilter) isEmpty() bool {
+	return f.ChassisUUID == nil && f.Associated == nil && f.Reserved == nil && f.ReservedByAnyOf == nil &&
+		f.Maintenance == nil && f.ConsoleEnabled == nil && f.Driver == nil && f.ResourceClass == nil &&
+		f.ProvisionState == nil && f.ProvisionedBefore == nil && f.InspectionStartedBefore == nil
 }
 
 // listNodes is the shared body of GetNodeList and GetNodeinfoList.

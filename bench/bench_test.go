@@ -1,0 +1,96 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ironic-etcd/ironic-etcd/internal/etcdtest"
+)
+
+func TestDatasetFollowsWorkloads(t *testing.T) {
+	d := NewDataset(10000, 1)
+	states := map[string]int{}
+	maint, gpu := 0, 0
+	for i, n := range d.Nodes {
+		states[n.Values["provision_state"].(string)]++
+		if n.Values["maintenance"].(bool) {
+			maint++
+		}
+		if n.Values["resource_class"] == "gpu" {
+			gpu++
+		}
+		if _, has := n.Values["instance_uuid"]; has != (n.Values["provision_state"] == "active") {
+			t.Fatalf("node %d: instance_uuid iff active", i)
+		}
+		if n.Values["driver"] != drivers[i%3] || n.Name != "node-"+pad6(i) {
+			t.Fatalf("node %d: %v %s", i, n.Values["driver"], n.Name)
+		}
+	}
+	near := func(got, wantPct int) bool { return got > (wantPct-2)*100 && got < (wantPct+2)*100 }
+	if !near(states["available"], 60) || !near(states["active"], 30) || !near(states["manageable"], 8) ||
+		!near(states["wait call-back"], 2) || !near(maint, 5) || !near(gpu, 20) {
+		t.Fatalf("distribution: %v maintenance %d gpu %d", states, maint, gpu)
+	}
+	if d.Nodes[1].MACs != [2]string{"52:54:00:00:00:02", "52:54:00:00:00:03"} {
+		t.Fatalf("MACs %v", d.Nodes[1].MACs)
+	}
+	info, _ := json.Marshal(d.Nodes[0].Values["driver_info"])
+	props, _ := json.Marshal(d.Nodes[0].Values["properties"])
+	if size := len(info) + len(props); size < 900 || size > 1200 {
+		t.Fatalf("about 1 KiB of JSON per node, got %d", size)
+	}
+	if NewDataset(5, 1).Nodes[3].UUID != NewDataset(5, 1).Nodes[3].UUID {
+		t.Fatal("not deterministic")
+	}
+}
+
+func pad6(i int) string { return fmt.Sprintf("%06d", i) }
+
+// Every workload runs at a tiny scale and reports sane figures; W5 checks
+// its invariant itself.
+func TestRunAllWorkloads(t *testing.T) {
+	member, err := etcdtest.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer member.Close()
+	cli, err := member.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	var log bytes.Buffer
+	results, err := Run(ctx, cli, Config{N: 120, Seed: 1, Duration: 300 * time.Millisecond, Repeat: 1, Ks: []int{1, 4}, Prefix: "/bench-test/", Log: &log})
+	if err != nil {
+		t.Fatal(err, log.String())
+	}
+	seen := map[string]bool{}
+	for _, r := range results {
+		seen[r.Workload] = true
+		if r.Value <= 0 {
+			t.Errorf("%s %s: value %v", r.Workload, r.Figure, r.Value)
+		}
+		if r.Floor > 0 && r.Ratio <= 0 {
+			t.Errorf("%s %s: floor without ratio", r.Workload, r.Figure)
+		}
+	}
+	for _, w := range []string{"W1", "W2", "W3", "W4", "W5", "W6", "cache"} {
+		if !seen[w] {
+			t.Errorf("no figure for %s", w)
+		}
+	}
+	var table, js bytes.Buffer
+	if err := PrintTable(&table, results); err != nil || !strings.Contains(table.String(), "lock churn K=4") {
+		t.Fatal(err, table.String())
+	}
+	if err := PrintJSON(&js, results); err != nil || !json.Valid(js.Bytes()) {
+		t.Fatal(err)
+	}
+}
