@@ -6,11 +6,15 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 	"go.etcd.io/etcd/server/v3/embed"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 )
 
 func init() { subcommands = append(subcommands, newServeCmd) }
@@ -125,11 +129,22 @@ func serve(cmd *cobra.Command, sf serveFlags) error {
 	if err != nil {
 		return err
 	}
+	var stopping atomic.Bool
+	if err := quietOnStop(cfg, sf.logLevel, &stopping); err != nil {
+		return err
+	}
 	e, err := embed.StartEtcd(cfg)
 	if err != nil {
 		return err
 	}
-	defer e.Close()
+	var closeOnce sync.Once
+	stop := func() {
+		closeOnce.Do(func() {
+			stopping.Store(true)
+			e.Close()
+		})
+	}
+	defer stop()
 	select {
 	case <-e.Server.ReadyNotify():
 	case err := <-e.Err():
@@ -148,10 +163,44 @@ func serve(cmd *cobra.Command, sf serveFlags) error {
 	select {
 	case s := <-sig:
 		fmt.Fprintf(cmd.OutOrStdout(), "ironic-etcd: %v, stopping member %s\n", s, sf.name)
-		e.Close()
+		stop()
 		<-e.Server.StopNotify()
 		return nil
 	case err := <-e.Err():
 		return err
 	}
+}
+
+// quietOnStop gives the member a logger at level that goes silent once
+// stopping is set: etcd reports its listeners closing at error level,
+// which on a clean shutdown is noise.
+func quietOnStop(cfg *embed.Config, level string, stopping *atomic.Bool) error {
+	lvl, err := zapcore.ParseLevel(level)
+	if err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	zcfg := zap.NewProductionConfig()
+	zcfg.Level = zap.NewAtomicLevelAt(lvl)
+	logger, err := zcfg.Build(zap.WrapCore(func(c zapcore.Core) zapcore.Core { return &stopFilter{c, stopping} }))
+	if err != nil {
+		return err
+	}
+	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(logger)
+	return nil
+}
+
+type stopFilter struct {
+	zapcore.Core
+	stopping *atomic.Bool
+}
+
+func (f *stopFilter) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
+	if f.stopping.Load() {
+		return ce
+	}
+	return f.Core.Check(e, ce)
+}
+
+func (f *stopFilter) With(fields []zapcore.Field) zapcore.Core {
+	return &stopFilter{f.Core.With(fields), f.stopping}
 }
