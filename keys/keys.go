@@ -112,11 +112,9 @@ func (s Space) IDCounter(table string) string { return s.prefix + "ids/" + table
 // Alive is the liveness key of a conductor, bound to its lease.
 func (s Space) Alive(hostname string) string { return s.AlivePrefix() + Escape(hostname) }
 
-// Session is the key a lease session binds to its lease and watches, so
-// its owner learns of the lease's end at once.
-func (s Space) Session(lease int64) string {
-	return s.prefix + "sessions/" + strconv.FormatInt(lease, 16)
-}
+// Sessions is the prefix under which lease sessions keep the key they bind
+// to their lease and watch, to learn of the lease's end at once.
+func (s Space) Sessions() string { return s.prefix + "sessions/" }
 
 // AlivePrefix is the prefix of all conductor liveness keys.
 func (s Space) AlivePrefix() string { return s.prefix + "alive/" }

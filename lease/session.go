@@ -14,6 +14,7 @@ package lease
 import (
 	"context"
 	"errors"
+	"strconv"
 	"sync"
 	"time"
 
@@ -39,7 +40,7 @@ type Session struct {
 	id  clientv3.LeaseID
 	ttl time.Duration
 
-	key    string // optional, bound to the lease and watched
+	keyPrefix string // optional: a key under it is bound to the lease and watched
 	cancel context.CancelFunc
 	done   chan struct{}
 	once   sync.Once
@@ -54,11 +55,11 @@ type Option func(*Session)
 // WithTTL sets the lease TTL (whole seconds, at least 1).
 func WithTTL(ttl time.Duration) Option { return func(s *Session) { s.ttl = ttl } }
 
-// WithKey names a key the session binds to its lease and watches, so a
-// revoke or an expiry is noticed the moment etcd applies it (otherwise at
-// the next keep-alive, up to TTL/3 later). Use a key of your own prefix,
-// such as keys.Space.Session.
-func WithKey(key string) Option { return func(s *Session) { s.key = key } }
+// WithKeyPrefix makes the session bind a key, prefix + the lease id in
+// hex, to its lease and watch it, so a revoke or an expiry is noticed the
+// moment etcd applies it (otherwise only when the client gives up on the
+// keep-alives). Use a prefix of your own, such as keys.Space.Sessions().
+func WithKeyPrefix(prefix string) Option { return func(s *Session) { s.keyPrefix = prefix } }
 
 // OnLost registers a callback run once, in its own goroutine, when the
 // session ends other than by Close.
@@ -66,7 +67,7 @@ func OnLost(f func(error)) Option { return func(s *Session) { s.onLost = f } }
 
 // New grants a lease and keeps it alive until the session is lost or
 // closed. It returns after the first keep-alive is acknowledged. Round
-// trips: two (grant, first keep-alive), three WithKey.
+// trips: two (grant, first keep-alive), three WithKeyPrefix.
 func New(ctx context.Context, cli *clientv3.Client, opts ...Option) (*Session, error) {
 	s := &Session{cli: cli, ttl: DefaultTTL, done: make(chan struct{})}
 	for _, o := range opts {
@@ -101,8 +102,8 @@ func New(ctx context.Context, cli *clientv3.Client, opts ...Option) (*Session, e
 		cancel()
 		return nil, ctx.Err()
 	}
-	if s.key != "" {
-		if err := s.watchKey(ctx, kctx); err != nil {
+	if s.keyPrefix != "" {
+		if err := s.watchKey(ctx, kctx, s.keyPrefix+strconv.FormatInt(int64(s.id), 16)); err != nil {
 			cancel()
 			return nil, err
 		}
@@ -115,12 +116,12 @@ func New(ctx context.Context, cli *clientv3.Client, opts ...Option) (*Session, e
 // deletes it the moment the lease expires or is revoked, so the owner
 // hears of the loss at once instead of at the next keep-alive. One round
 // trip (the put).
-func (s *Session) watchKey(ctx, kctx context.Context) error {
-	put, err := s.cli.Put(ctx, s.key, "", clientv3.WithLease(s.id))
+func (s *Session) watchKey(ctx, kctx context.Context, key string) error {
+	put, err := s.cli.Put(ctx, key, "", clientv3.WithLease(s.id))
 	if err != nil {
 		return err
 	}
-	wch := s.cli.Watch(kctx, s.key, clientv3.WithRev(put.Header.Revision+1), clientv3.WithFilterPut())
+	wch := s.cli.Watch(kctx, key, clientv3.WithRev(put.Header.Revision+1), clientv3.WithFilterPut())
 	go func() {
 		for resp := range wch {
 			if len(resp.Events) > 0 || resp.Canceled {

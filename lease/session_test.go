@@ -111,7 +111,7 @@ func TestCloseRevokes(t *testing.T) {
 func TestRevokedSessionIsLost(t *testing.T) {
 	cli := newClient(t, server.Endpoints[0])
 	lostCalled := make(chan error, 1)
-	s, err := lease.New(context.Background(), cli, lease.WithTTL(5*time.Second), lease.WithKey("/t/session"),
+	s, err := lease.New(context.Background(), cli, lease.WithTTL(5*time.Second), lease.WithKeyPrefix("/t/sessions/"),
 		lease.OnLost(func(err error) { lostCalled <- err }))
 	if err != nil {
 		t.Fatal(err)
