@@ -41,12 +41,12 @@ type Session struct {
 	ttl time.Duration
 
 	keyPrefix string // optional: a key under it is bound to the lease and watched
-	cancel context.CancelFunc
-	done   chan struct{}
-	once   sync.Once
-	mu     sync.Mutex
-	err    error
-	onLost func(error)
+	cancel    context.CancelFunc
+	done      chan struct{}
+	once      sync.Once
+	mu        sync.Mutex
+	err       error
+	onLost    func(error)
 }
 
 // Option configures a Session.
