@@ -65,8 +65,26 @@ type member struct {
 	cmd                *exec.Cmd
 	clientURL, peerURL string
 	dataDir            string
-	out                *bytes.Buffer
+	out                *syncBuffer
 	args               []string
+}
+
+// syncBuffer collects a process's output from several goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // startMember starts `ironic-etcd serve` and waits until it says it
@@ -89,7 +107,7 @@ func startMember(t *testing.T, m *member, extra ...string) {
 func (m *member) run(t *testing.T) {
 	t.Helper()
 	m.cmd = exec.Command(binary, m.args...)
-	m.out = &bytes.Buffer{}
+	m.out = &syncBuffer{}
 	pr, pw, _ := os.Pipe()
 	m.cmd.Stdout, m.cmd.Stderr = pw, m.out
 	if err := m.cmd.Start(); err != nil {
@@ -109,7 +127,7 @@ func (m *member) run(t *testing.T) {
 			if strings.Contains(sc.Text(), "serving clients") {
 				ready <- sc.Text()
 			}
-			m.out.WriteString(sc.Text() + "\n")
+			fmt.Fprintln(m.out, sc.Text())
 		}
 	}()
 	select {
