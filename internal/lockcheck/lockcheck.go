@@ -27,10 +27,11 @@ const (
 	Release             // drop the lock
 	Write               // a write fenced on holding the lock
 	Expire              // the holder's lease ran out (not a client call)
+	Read                // a linearizable read of holder and value
 )
 
 func (k Kind) String() string {
-	return [...]string{"reserve", "release", "write", "expire"}[k]
+	return [...]string{"reserve", "release", "write", "expire", "read"}[k]
 }
 
 // Result is how an operation ended.
@@ -54,10 +55,11 @@ type Input struct {
 }
 
 // Output is what the call returned; Holder is the holder a Locked error
-// named.
+// named, or what a Read saw, with Value.
 type Output struct {
 	Result Result
 	Holder string
+	Value  string
 }
 
 // state is one node's lock: who holds it and the last written value.
@@ -87,6 +89,22 @@ func (r *Recorder) Call(clientID int, in Input) func(Output) {
 		r.ops = append(r.ops, porcupine.Operation{ClientId: clientID, Input: in, Call: call, Output: out, Return: ret})
 	}
 }
+
+// Add records an operation observed elsewhere (another process's
+// history), with its own times; a zero ret means it never returned
+// (unknown outcome).
+func (r *Recorder) Add(clientID int, in Input, out Output, call, ret time.Time) {
+	c, e := call.Sub(r.start).Nanoseconds(), ret.Sub(r.start).Nanoseconds()
+	if ret.IsZero() || out.Result == Unknown {
+		e = math.MaxInt64
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.ops = append(r.ops, porcupine.Operation{ClientId: clientID, Input: in, Call: c, Output: out, Return: e})
+}
+
+// NewRecorderAt starts a history whose times are measured from start.
+func NewRecorderAt(start time.Time) *Recorder { return &Recorder{start: start} }
 
 // Expired records that client's lock on node may have vanished with its
 // lease at any time between from and to.
@@ -156,6 +174,11 @@ func step(s state, in Input, out Output) []any {
 	var applied state
 	canApply := false
 	switch in.Kind {
+	case Read:
+		if out.Result == OK && out.Holder == s.holder && out.Value == s.value {
+			return []any{s}
+		}
+		return nil
 	case Expire:
 		if s.holder == in.Client {
 			return []any{state{value: s.value}}

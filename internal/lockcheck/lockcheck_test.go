@@ -48,6 +48,8 @@ func TestLegalHistories(t *testing.T) {
 			op(0, resA, 0, 1, ok), op(0, expA, 2, 20, ok), op(1, resB, 10, 11, ok)},
 		"fenced write by the holder": {
 			op(0, resA, 0, 1, ok), op(0, wrA, 2, 3, ok), op(0, relA, 4, 5, ok)},
+		"a read sees the last write": {
+			op(0, resA, 0, 1, ok), op(0, wrA, 2, 3, ok), op(1, Input{Kind: Read, Node: 1}, 4, 5, Output{Result: OK, Holder: "a", Value: "x"})},
 	}
 	for name, ops := range cases {
 		if !check(t, ops...) {
@@ -64,6 +66,8 @@ func TestIllegalHistories(t *testing.T) {
 			op(0, resA, 0, 1, ok), op(1, resB, 2, 3, lockB)},
 		"stale write after the lease expired and another took the node": {
 			op(0, resA, 0, 1, ok), op(0, expA, 2, 3, ok), op(1, resB, 4, 5, ok), op(0, wrA, 6, 7, ok)},
+		"a read that misses an acknowledged write": {
+			op(0, resA, 0, 1, ok), op(0, wrA, 2, 3, ok), op(1, Input{Kind: Read, Node: 1}, 4, 5, Output{Result: OK, Holder: "a"})},
 		"release by a non-holder succeeds": {
 			op(0, resA, 0, 1, ok), op(1, Input{Kind: Release, Node: 1, Client: "b"}, 2, 3, ok)},
 	}
