@@ -3,7 +3,9 @@ package etcdtest
 import (
 	"io"
 	"net"
+	"strings"
 	"sync"
+	"time"
 )
 
 // Proxy is a TCP proxy in front of an etcd member that a test can cut:
@@ -15,7 +17,8 @@ type Proxy struct {
 
 	mu      sync.Mutex
 	blocked bool
-	conns   map[net.Conn]struct{}
+	from    string              // refuse connections whose request head contains this
+	conns   map[net.Conn]string // open connection -> the head it started with
 	wg      sync.WaitGroup
 }
 
@@ -26,7 +29,7 @@ func NewProxy(target string) (*Proxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Proxy{ln: ln, target: target, conns: map[net.Conn]struct{}{}}
+	p := &Proxy{ln: ln, target: target, conns: map[net.Conn]string{}}
 	p.wg.Add(1)
 	go p.serve()
 	return p, nil
@@ -42,24 +45,41 @@ func (p *Proxy) serve() {
 		if err != nil {
 			return
 		}
-		p.mu.Lock()
-		if p.blocked {
-			p.mu.Unlock()
-			c.Close()
-			continue
-		}
-		up, err := net.Dial("tcp", p.target)
-		if err != nil {
-			p.mu.Unlock()
-			c.Close()
-			continue
-		}
-		p.conns[c], p.conns[up] = struct{}{}, struct{}{}
-		p.mu.Unlock()
-		p.wg.Add(2)
-		go p.pipe(c, up)
-		go p.pipe(up, c)
+		p.wg.Add(1)
+		go p.connect(c)
 	}
+}
+
+// connect sniffs the start of the connection (an HTTP request head, for
+// etcd's peer traffic) so BlockFrom can tell who dialed, then pipes it.
+func (p *Proxy) connect(c net.Conn) {
+	defer p.wg.Done()
+	c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+	buf := make([]byte, 4096)
+	n, _ := c.Read(buf)
+	c.SetReadDeadline(time.Time{})
+	head := string(buf[:n])
+	p.mu.Lock()
+	if p.blocked || (p.from != "" && strings.Contains(head, p.from)) {
+		p.mu.Unlock()
+		c.Close()
+		return
+	}
+	up, err := net.Dial("tcp", p.target)
+	if err != nil {
+		p.mu.Unlock()
+		c.Close()
+		return
+	}
+	p.conns[c], p.conns[up] = head, head
+	p.mu.Unlock()
+	if _, err := up.Write(buf[:n]); err != nil {
+		c.Close()
+		up.Close()
+	}
+	p.wg.Add(2)
+	go p.pipe(c, up)
+	go p.pipe(up, c)
 }
 
 func (p *Proxy) pipe(dst, src net.Conn) {
@@ -83,11 +103,26 @@ func (p *Proxy) Block() {
 	}
 }
 
-// Unblock lets connections through again.
+// BlockFrom cuts, and refuses from now on, the connections whose first
+// bytes contain marker — for etcd peer traffic, the dialing member's
+// "X-Server-From: <member id>" header — so one member can be cut off
+// from a peer while the others still reach it.
+func (p *Proxy) BlockFrom(marker string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.from = marker
+	for c, head := range p.conns {
+		if strings.Contains(head, marker) {
+			c.Close()
+		}
+	}
+}
+
+// Unblock lets every connection through again.
 func (p *Proxy) Unblock() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.blocked = false
+	p.blocked, p.from = false, ""
 }
 
 // Close stops the proxy and waits for its goroutines.

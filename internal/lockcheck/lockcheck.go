@@ -10,6 +10,8 @@
 package lockcheck
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"math"
 	"sort"
@@ -243,4 +245,56 @@ func (r *Recorder) Check(timeout time.Duration, visualization string) (Verdict, 
 		}
 	}
 	return v, nil
+}
+
+// Entry is one operation as a process writes it to its history file
+// (JSON lines), with wall-clock times in Unix nanoseconds; Return is 0
+// when the outcome is unknown. A process writes each operation twice:
+// when it calls it (Unknown) and when it returns, under the same Seq, so
+// a process killed mid-call leaves the call behind as possibly applied.
+type Entry struct {
+	Seq    int64  `json:"seq"`
+	Client string `json:"client"`
+	Kind   Kind   `json:"kind"`
+	Node   int64  `json:"node"`
+	Value  string `json:"value,omitempty"`
+	Result Result `json:"result"`
+	Holder string `json:"holder,omitempty"`
+	Call   int64  `json:"call"`
+	Return int64  `json:"return"`
+}
+
+// AddEntry records an entry of another process's history.
+func (r *Recorder) AddEntry(clientID int, e Entry) {
+	var ret time.Time
+	if e.Return != 0 {
+		ret = time.Unix(0, e.Return)
+	}
+	r.Add(clientID, Input{Kind: e.Kind, Node: e.Node, Client: e.Client, Value: e.Value},
+		Output{Result: e.Result, Holder: e.Holder}, time.Unix(0, e.Call), ret)
+}
+
+// ReadEntries parses a JSON-lines history, keeping the last line of each
+// Seq.
+func ReadEntries(data []byte) ([]Entry, error) {
+	bySeq := map[int64]Entry{}
+	var order []int64
+	for _, line := range bytes.Split(data, []byte("\n")) {
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		var e Entry
+		if err := json.Unmarshal(line, &e); err != nil {
+			return nil, err
+		}
+		if _, seen := bySeq[e.Seq]; !seen {
+			order = append(order, e.Seq)
+		}
+		bySeq[e.Seq] = e
+	}
+	out := make([]Entry, len(order))
+	for i, seq := range order {
+		out[i] = bySeq[seq]
+	}
+	return out, nil
 }
