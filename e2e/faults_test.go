@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/ironic-etcd/ironic-etcd/etcdstore"
 	"github.com/ironic-etcd/ironic-etcd/internal/lockcheck"
 )
@@ -191,4 +190,3 @@ func joinComma(xs []string) string {
 	}
 	return out
 }
-
