@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -11,7 +12,10 @@ import (
 	"github.com/google/btree"
 	"go.etcd.io/etcd/api/v3/mvccpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/ironic-etcd/ironic-etcd/keys"
 )
 
 // mirror is the read cache: an in-memory copy of every key under the
@@ -45,12 +49,16 @@ type mirror struct {
 }
 
 // entry is one key of the mirror; rec is the decoded record for record
-// keys (nil for index, lock and other keys). Entries are immutable.
+// keys (nil for index, lock and other keys), a node's with its lock
+// merged in. Entries are immutable once in the tree: a change replaces
+// the entry, so readers may use rec without copying it.
 type entry struct {
 	key string
 	kv  *mvccpb.KeyValue
 	rec protoreflect.Message
 	t   *table
+	// For nodes: the lock key's revisions (0 when unreserved).
+	lockCreateRev, lockModRev int64
 }
 
 func entryLess(a, b *entry) bool { return a.key < b.key }
@@ -121,6 +129,14 @@ func (m *mirror) load(ctx context.Context) (int64, error) {
 		}
 		from = string(resp.Kvs[len(resp.Kvs)-1].Key) + "\x00"
 	}
+	// Merge the locks into their nodes (not yet visible to readers).
+	locks := m.s.keys.Reservations()
+	fresh.AscendRange(&entry{key: locks}, &entry{key: keys.PrefixEnd(locks)}, func(l *entry) bool {
+		if n := nodeOfLock(m.s, fresh, l.key); n != nil {
+			withLock(n, l)
+		}
+		return true
+	})
 	m.mu.Lock()
 	m.kvs, m.nodes, m.rev, m.ready = fresh, idx, rev, true
 	m.signal()
@@ -207,13 +223,25 @@ func (m *mirror) apply(events []*clientv3.Event, rev int64) {
 		if old, ok := m.kvs.Get(&entry{key: key}); ok {
 			m.nodes.remove(m.s, old)
 		}
+		isLock := strings.HasPrefix(key, m.s.keys.Reservations())
 		if ev.Type == clientv3.EventTypeDelete {
 			m.kvs.Delete(&entry{key: key})
+			if isLock {
+				m.relock(key, nil)
+			}
 			continue
 		}
 		e := m.makeEntry(ev.Kv)
+		if e.t != nil && e.t.locked {
+			if l, ok := m.kvs.Get(&entry{key: m.s.keys.Reservation(recordID(e.rec))}); ok {
+				withLock(e, l)
+			}
+		}
 		m.kvs.ReplaceOrInsert(e)
 		m.nodes.add(m.s, e)
+		if isLock {
+			m.relock(key, e)
+		}
 	}
 	if rev > m.rev {
 		m.rev = rev
@@ -235,4 +263,41 @@ func (m *mirror) makeEntry(kv *mvccpb.KeyValue) *entry {
 		}
 	}
 	return e
+}
+
+// nodeOfLock finds the decoded node entry a lock key belongs to.
+func nodeOfLock(s *Store, tree *btree.BTreeG[*entry], lockKey string) *entry {
+	id, err := keys.ParseID(lockKey)
+	if err != nil {
+		return nil
+	}
+	n, ok := tree.Get(&entry{key: s.keys.Record(tableNodes, id)})
+	if !ok || n.rec == nil {
+		return nil
+	}
+	return n
+}
+
+// withLock merges a lock entry (nil: none) into a node entry that readers
+// cannot see yet.
+func withLock(n, lock *entry) {
+	n.lockCreateRev, n.lockModRev = 0, 0
+	holder := ""
+	if lock != nil {
+		n.lockCreateRev, n.lockModRev, holder = lock.kv.CreateRevision, lock.kv.ModRevision, string(lock.kv.Value)
+	}
+	applyLock(n.rec, holder, n.lockCreateRev)
+}
+
+// relock replaces the node entry of a lock that changed with a copy that
+// carries the new lock (nil: released). m.mu is held.
+func (m *mirror) relock(lockKey string, lock *entry) {
+	n := nodeOfLock(m.s, m.kvs, lockKey)
+	if n == nil {
+		return
+	}
+	copied := *n
+	copied.rec = proto.Clone(n.rec.Interface()).ProtoReflect()
+	withLock(&copied, lock)
+	m.kvs.ReplaceOrInsert(&copied)
 }

@@ -75,17 +75,15 @@ func (s *Store) tableOfKey(key string) *table {
 
 func unmarshalRecord(b []byte, msg proto.Message) error { return proto.Unmarshal(b, msg) }
 
-// storedOf builds the stored form of a mirrored record, with the node lock
-// merged in; the record is cloned so callers may modify it. m.mu is held.
-func (m *mirror) storedOf(e *entry) stored {
-	st := stored{rec: proto.Clone(e.rec.Interface()).ProtoReflect(), modRev: e.kv.ModRevision}
-	if e.t.locked {
-		if l, ok := m.kvs.Get(&entry{key: m.s.keys.Reservation(recordID(e.rec))}); ok {
-			st.lockCreateRev, st.lockModRev = l.kv.CreateRevision, l.kv.ModRevision
-			applyLock(st.rec, string(l.kv.Value), l.kv.CreateRevision)
-		}
+// storedOf is the stored form of a mirrored record, its node lock merged
+// in. The record is a copy the caller may modify, unless shared (the
+// caller only reads it and hands it to nobody).
+func (m *mirror) storedOf(e *entry, shared bool) stored {
+	rec := e.rec
+	if !shared {
+		rec = proto.Clone(rec.Interface()).ProtoReflect()
 	}
-	return st
+	return stored{rec: rec, modRev: e.kv.ModRevision, lockCreateRev: e.lockCreateRev, lockModRev: e.lockModRev}
 }
 
 // getByID serves getByID from the mirror; served is false when the store
@@ -107,7 +105,7 @@ func (m *mirror) lookupID(t *table, id int64) (stored, bool, bool, error) {
 	if e.rec == nil {
 		return stored{}, false, false, nil // undecodable: let etcd report it
 	}
-	return m.storedOf(e), true, true, nil
+	return m.storedOf(e, false), true, true, nil
 }
 
 // getByUnique serves getByUnique from the mirror.
@@ -164,7 +162,7 @@ func (m *mirror) scan(ctx context.Context, t *table, o order, keep func(protoref
 		if paged && o.marker != nil && !o.afterMarker(e.rec) {
 			return true
 		}
-		st := m.storedOf(e)
+		st := m.storedOf(e, o.shared)
 		if keep != nil && !keep(st.rec) {
 			return true
 		}

@@ -30,18 +30,7 @@ func TestConcurrentDuplicateName(t *testing.T) {
 		}(i)
 	}
 	wg.Wait()
-	wins := 0
-	for _, err := range errs {
-		switch {
-		case err == nil:
-			wins++
-		case !errors.Is(err, etcdstore.ErrDuplicateName):
-			t.Fatalf("unexpected %v", err)
-		}
-	}
-	if wins != 1 {
-		t.Fatalf("%d creates won", wins)
-	}
+	exactlyOneWins(t, errs, etcdstore.ErrDuplicateName)
 }
 
 // 8 goroutines update different fields of one node, through different

@@ -21,6 +21,9 @@ import (
 // Round trips: one read of the locks, then one transaction per
 // WithMaxTxnOps locks.
 func (s *Store) ClearNodeReservationsForConductor(ctx context.Context, hostname string) error {
+	if err := validateHolder(hostname); err != nil {
+		return err
+	}
 	resp, err := s.cli.Get(ctx, s.keys.Reservations(), clientv3.WithPrefix())
 	if err != nil {
 		return etcdError(err, false)

@@ -102,6 +102,9 @@ func (s *Store) RegisterConductor(ctx context.Context, values Values, updateExis
 	if err := validateName("hostname", host); err != nil {
 		return nil, err
 	}
+	if err := setValue((&pb.Conductor{}).ProtoReflect(), "hostname", host); err != nil {
+		return nil, err // too long, invalid UTF-8: refused before any lookup
+	}
 	for attempt := 0; ; attempt++ {
 		cur, found, err := s.loadConductor(ctx, host)
 		if err != nil {

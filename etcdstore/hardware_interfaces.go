@@ -50,11 +50,7 @@ func (s *Store) RegisterConductorHardwareInterfaces(ctx context.Context, conduct
 		}
 		seen = append(seen, name)
 	}
-	var (
-		cmps  []clientv3.Cmp
-		ops   []clientv3.Op
-		index []string
-	)
+	var b txnBuilder
 	for _, name := range interfaces {
 		rec, _, err := s.newRecord(&pb.ConductorHardwareInterface{}, Values{
 			"conductor_id": conductorID, "hardware_type": hardwareType,
@@ -72,23 +68,16 @@ func (s *Store) RegisterConductorHardwareInterfaces(ctx context.Context, conduct
 		if err != nil {
 			return err
 		}
-		key := s.keys.Record(tableHardwareInterfaces, id)
-		cmps = append(cmps, clientv3.Compare(clientv3.CreateRevision(key), "=", 0))
-		ops = append(ops, clientv3.OpPut(key, string(data)))
+		// Else reads alternate: the row's key, then its unique key.
+		b.claim(s.keys.Record(tableHardwareInterfaces, id), string(data))
 		for _, k := range s.uniqueKeys(hardwareInterfacesTable, rec) {
-			cmps = append(cmps, clientv3.Compare(clientv3.CreateRevision(k.key), "=", 0))
-			ops = append(ops, clientv3.OpPut(k.key, fmt.Sprint(id)))
-			index = append(index, k.key)
+			b.claim(k.key, fmt.Sprint(id))
 		}
 		for _, mk := range s.memberKeys(hardwareInterfacesTable, rec) {
-			ops = append(ops, clientv3.OpPut(mk.key, ""))
+			b.ops = append(b.ops, clientv3.OpPut(mk.key, ""))
 		}
 	}
-	elseOps := make([]clientv3.Op, len(index))
-	for i, k := range index {
-		elseOps[i] = clientv3.OpGet(k, clientv3.WithCountOnly())
-	}
-	resp, err := s.cli.Txn(ctx).If(cmps...).Then(ops...).Else(elseOps...).Commit()
+	resp, err := b.commit(ctx, s.cli)
 	if err != nil {
 		return etcdError(err, true)
 	}
@@ -96,8 +85,8 @@ func (s *Store) RegisterConductorHardwareInterfaces(ctx context.Context, conduct
 		return nil
 	}
 	var taken []string
-	for i, r := range resp.Responses {
-		if r.GetResponseRange().Count > 0 {
+	for i := range interfaces {
+		if resp.Responses[2*i+1].GetResponseRange().Count > 0 {
 			taken = append(taken, interfaces[i])
 		}
 	}

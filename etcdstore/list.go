@@ -45,6 +45,9 @@ type order struct {
 	nullsLow bool // NULL compares below every value
 	limit    int  // -1: none
 	marker   protoreflect.Message
+	// shared: the caller only reads the records it gets (to build rows),
+	// so the read cache may hand out its own copies.
+	shared bool
 }
 
 // pageSize is how many records one range read returns when a list walks a

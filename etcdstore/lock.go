@@ -245,6 +245,9 @@ func uuidMatches(st stored, id ident) bool {
 // Round trips: one transaction (delete-if-value-matches); one more the
 // first time this Store meets a node's uuid.
 func (s *Store) ReleaseNode(ctx context.Context, tag, nodeID string, opts ...WriteOption) error {
+	if err := validateHolder(tag); err != nil {
+		return err
+	}
 	wo := writeOptions(opts)
 	id, err := resolveIdentity(nodeID)
 	if err != nil {

@@ -200,11 +200,12 @@ func (f NodeFilter) isEmpty() bool {
 }
 
 // listNodes is the shared body of GetNodeList and GetNodeinfoList.
-func (s *Store) listNodes(ctx context.Context, f NodeFilter, opts ListOptions) ([]stored, error) {
+func (s *Store) listNodes(ctx context.Context, f NodeFilter, opts ListOptions, shared bool) ([]stored, error) {
 	ord, err := parseOrder(nodesTable, opts)
 	if err != nil {
 		return nil, err
 	}
+	ord.shared = shared
 	if ord.key != nil && ord.key.Name() == "tags" {
 		return nil, invalidParam("nodes cannot be sorted by tags")
 	}
@@ -230,7 +231,7 @@ func (s *Store) listNodes(ctx context.Context, f NodeFilter, opts ListOptions) (
 // revision (one in all for any other sort key), plus one or two to
 // resolve a chassis_uuid.
 func (s *Store) GetNodeList(ctx context.Context, f NodeFilter, opts ListOptions) ([]*pb.Node, error) {
-	sts, err := s.listNodes(ctx, f, opts)
+	sts, err := s.listNodes(ctx, f, opts, false)
 	if err != nil {
 		return nil, err
 	}
@@ -256,7 +257,7 @@ func (s *Store) GetNodeinfoList(ctx context.Context, columns []string, f NodeFil
 		}
 		fds[i] = fd
 	}
-	sts, err := s.listNodes(ctx, f, opts)
+	sts, err := s.listNodes(ctx, f, opts, true)
 	if err != nil {
 		return nil, err
 	}

@@ -52,6 +52,37 @@ func (p *txnPart) add(o txnPart) {
 	p.ops = append(p.ops, o.ops...)
 }
 
+// txnBuilder collects a transaction: its compares and operations, and
+// the reads of its Else branch that tell why it failed.
+type txnBuilder struct {
+	cmps         []clientv3.Cmp
+	ops, elseOps []clientv3.Op
+}
+
+// claim writes key only if it does not exist yet; on failure the Else
+// branch counts it.
+func (b *txnBuilder) claim(key, value string) {
+	b.cmps = append(b.cmps, clientv3.Compare(clientv3.CreateRevision(key), "=", 0))
+	b.ops = append(b.ops, clientv3.OpPut(key, value))
+	b.elseOps = append(b.elseOps, clientv3.OpGet(key, clientv3.WithCountOnly()))
+}
+
+// requireOwner makes the transaction depend on key existing; on failure
+// the Else branch counts it.
+func (b *txnBuilder) requireOwner(key string) {
+	b.cmps = append(b.cmps, clientv3.Compare(clientv3.CreateRevision(key), ">", 0))
+	b.elseOps = append(b.elseOps, clientv3.OpGet(key, clientv3.WithCountOnly()))
+}
+
+func (b *txnBuilder) add(p txnPart) {
+	b.cmps = append(b.cmps, p.cmps...)
+	b.ops = append(b.ops, p.ops...)
+}
+
+func (b *txnBuilder) commit(ctx context.Context, cli *clientv3.Client) (*clientv3.TxnResponse, error) {
+	return cli.Txn(ctx).If(b.cmps...).Then(b.ops...).Else(b.elseOps...).Commit()
+}
+
 // readOps are the reads that load one record (and a node's lock).
 func (s *Store) readOps(t *table, id int64) []clientv3.Op {
 	ops := []clientv3.Op{clientv3.OpGet(s.keys.Record(t.name, id))}
@@ -134,6 +165,9 @@ func (s *Store) getByID(ctx context.Context, t *table, id int64) (stored, bool, 
 // otherwise.
 func (s *Store) getByUnique(ctx context.Context, t *table, index string, values ...string) (stored, bool, error) {
 	key := s.keys.Unique(t.name, index, values...)
+	if len(key) > maxIndexKeyBytes {
+		return stored{}, false, nil // longer than any stored value can make it
+	}
 	if s.mirror != nil {
 		if st, found, served, err := s.mirror.getByUnique(ctx, t, key); err != nil || served {
 			return st, found, err
@@ -184,6 +218,10 @@ func (s *Store) followIndex(ctx context.Context, t *table, key string, kvs []*mv
 	}
 	return stored{}, false, nil
 }
+
+// maxIndexKeyBytes bounds an index key: columns are at most 255
+// characters, 4 bytes each, escaped to at most 3 bytes per byte.
+const maxIndexKeyBytes = 8 << 10
 
 // indexKey is one unique-index key of a record.
 type indexKey struct {
@@ -255,26 +293,21 @@ func (s *Store) create(ctx context.Context, t *table, rec protoreflect.Message, 
 		}
 		recKey := s.keys.Record(t.name, id)
 		idText := strconv.FormatInt(id, 10)
-		cmps := []clientv3.Cmp{clientv3.Compare(clientv3.CreateRevision(recKey), "=", 0)}
-		ops := []clientv3.Op{clientv3.OpPut(recKey, string(data))}
-		elseOps := []clientv3.Op{clientv3.OpGet(recKey, clientv3.WithCountOnly())}
+		var b txnBuilder
+		b.claim(recKey, string(data))
 		members := s.memberKeys(t, rec)
 		for _, mk := range members {
-			ops = append(ops, clientv3.OpPut(mk.key, ""))
+			b.ops = append(b.ops, clientv3.OpPut(mk.key, ""))
 			if mk.m.mustExist {
-				cmps = append(cmps, clientv3.Compare(clientv3.CreateRevision(mk.ownerKey), ">", 0))
-				elseOps = append(elseOps, clientv3.OpGet(mk.ownerKey, clientv3.WithCountOnly()))
+				b.requireOwner(mk.ownerKey)
 			}
 		}
 		uniques := s.uniqueKeys(t, rec)
 		for _, k := range uniques {
-			cmps = append(cmps, clientv3.Compare(clientv3.CreateRevision(k.key), "=", 0))
-			ops = append(ops, clientv3.OpPut(k.key, idText))
-			elseOps = append(elseOps, clientv3.OpGet(k.key, clientv3.WithCountOnly()))
+			b.claim(k.key, idText)
 		}
-		cmps = append(cmps, extra.cmps...)
-		ops = append(ops, extra.ops...)
-		resp, err := s.cli.Txn(ctx).If(cmps...).Then(ops...).Else(elseOps...).Commit()
+		b.add(extra)
+		resp, err := b.commit(ctx, s.cli)
 		if err != nil {
 			return 0, etcdError(err, true)
 		}
@@ -362,15 +395,16 @@ func (s *Store) update(ctx context.Context, t *table, cur stored, keepUpdatedAt 
 		}
 		id := recordID(next)
 		recKey := s.keys.Record(t.name, id)
-		cmps := []clientv3.Cmp{clientv3.Compare(clientv3.ModRevision(recKey), "=", cur.modRev)}
-		ops := []clientv3.Op{clientv3.OpPut(recKey, string(data))}
-		elseOps := s.readOps(t, id)
-		nReads := len(elseOps)
+		b := txnBuilder{
+			cmps:    []clientv3.Cmp{clientv3.Compare(clientv3.ModRevision(recKey), "=", cur.modRev)},
+			ops:     []clientv3.Op{clientv3.OpPut(recKey, string(data))},
+			elseOps: s.readOps(t, id),
+		}
+		nReads := len(b.elseOps)
 
 		var added []indexKey
 		oldUniques := keySet(s.uniqueKeys(t, cur.rec))
-		newUniques := s.uniqueKeys(t, next)
-		for _, k := range newUniques {
+		for _, k := range s.uniqueKeys(t, next) {
 			if oldUniques[k.key] {
 				delete(oldUniques, k.key)
 				continue
@@ -378,7 +412,7 @@ func (s *Store) update(ctx context.Context, t *table, cur stored, keepUpdatedAt 
 			added = append(added, k)
 		}
 		for k := range oldUniques {
-			ops = append(ops, clientv3.OpDelete(k))
+			b.ops = append(b.ops, clientv3.OpDelete(k))
 		}
 		var refs []memberKey
 		oldMembers := map[string]bool{}
@@ -390,26 +424,21 @@ func (s *Store) update(ctx context.Context, t *table, cur stored, keepUpdatedAt 
 				delete(oldMembers, mk.key)
 				continue
 			}
-			ops = append(ops, clientv3.OpPut(mk.key, ""))
+			b.ops = append(b.ops, clientv3.OpPut(mk.key, ""))
 			if mk.m.mustExist {
 				refs = append(refs, mk)
-				cmps = append(cmps, clientv3.Compare(clientv3.CreateRevision(mk.ownerKey), ">", 0))
-				elseOps = append(elseOps, clientv3.OpGet(mk.ownerKey, clientv3.WithCountOnly()))
+				b.requireOwner(mk.ownerKey)
 			}
 		}
 		for k := range oldMembers {
-			ops = append(ops, clientv3.OpDelete(k))
+			b.ops = append(b.ops, clientv3.OpDelete(k))
 		}
 		idText := strconv.FormatInt(id, 10)
 		for _, k := range added {
-			cmps = append(cmps, clientv3.Compare(clientv3.CreateRevision(k.key), "=", 0))
-			ops = append(ops, clientv3.OpPut(k.key, idText))
-			elseOps = append(elseOps, clientv3.OpGet(k.key, clientv3.WithCountOnly()))
+			b.claim(k.key, idText)
 		}
-		cmps = append(cmps, extra.cmps...)
-		ops = append(ops, extra.ops...)
-
-		resp, err := s.cli.Txn(ctx).If(cmps...).Then(ops...).Else(elseOps...).Commit()
+		b.add(extra)
+		resp, err := b.commit(ctx, s.cli)
 		if err != nil {
 			return stored{}, etcdError(err, true)
 		}

@@ -258,7 +258,7 @@ func getValue(m protoreflect.Message, fd protoreflect.FieldDescriptor) any {
 	case protoreflect.BoolKind:
 		return v.Bool()
 	case protoreflect.BytesKind:
-		return json.RawMessage(v.Bytes())
+		return json.RawMessage(bytes.Clone(v.Bytes())) // the record may be the read cache's
 	case protoreflect.MessageKind:
 		if ts, ok := v.Message().Interface().(*timestamppb.Timestamp); ok {
 			return ts.AsTime()
