@@ -175,7 +175,10 @@ func Decode(table string, value []byte) (proto.Message, error) {
 	fields := r.Descriptor().Fields()
 	for i := 0; i < fields.Len(); i++ {
 		fd := fields.Get(i)
-		if b := r.Get(fd).Bytes(); fd.Kind() == protoreflect.BytesKind && len(b) > 0 && !json.Valid(b) {
+		if fd.Kind() != protoreflect.BytesKind || fd.IsList() {
+			continue
+		}
+		if b := r.Get(fd).Bytes(); len(b) > 0 && !json.Valid(b) {
 			return nil, fmt.Errorf("not a %s record: column %s is not JSON", table, fd.Name())
 		}
 	}
