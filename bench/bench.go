@@ -82,9 +82,6 @@ func Run(ctx context.Context, cli *clientv3.Client, cfg Config) ([]Result, error
 	if err := add(runEnroll(ctx, cli, direct, data, cfg)); err != nil {
 		return results, err
 	}
-	if !cfg.wants("W1") {
-		results = slices.DeleteFunc(results, func(r Result) bool { return r.Workload == "W1" })
-	}
 	cached, mem, err := newCachedStore(cli, cfg.Prefix)
 	if err != nil {
 		return results, err

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"syscall"
 	"testing"
@@ -70,11 +71,31 @@ func TestFaultRunIsLinearizable(t *testing.T) {
 	rec := lockcheck.NewRecorderAt(start.Add(-time.Minute))
 	faults := 0
 
-	// 1. SIGKILL conductor c1: its locks go with its lease.
+	// 1. SIGKILL conductor c1: within TTL + 1 s, with no one cleaning up,
+	// it is offline and holds no lock.
 	time.Sleep(2 * time.Second)
 	conductors[0].Process.Kill()
 	killed := time.Now()
 	faults++
+	var freedAfter time.Duration
+	for {
+		off, err := store.GetOfflineConductors(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		held, err := store.GetNodeList(ctx, etcdstore.NodeFilter{ReservedByAnyOf: []string{"c1"}}, etcdstore.ListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(held) == 0 && slices.Contains(off, "c1") {
+			freedAfter = time.Since(killed)
+			break
+		}
+		if time.Since(killed) > faultTTL+time.Second {
+			t.Fatalf("%v after SIGKILL: offline %v, c1 still holds %d nodes", time.Since(killed), off, len(held))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 
 	// 2. SIGSTOP c2 past its TTL, then SIGCONT: its writes are fenced.
 	time.Sleep(2 * time.Second)
@@ -167,6 +188,7 @@ func TestFaultRunIsLinearizable(t *testing.T) {
 		"operations": verdict.Operations, "results": ops, "faults_injected": faults,
 		"linearizable": verdict.Linearizable, "undecided": verdict.Undecided,
 		"writes_resumed_after_leader_kill_ms": resumedAfter.Milliseconds(),
+		"killed_conductor_offline_and_free_ms": freedAfter.Milliseconds(),
 		"lease_extended_by_failover_ms":       extension.Milliseconds(),
 	}
 	out, _ := json.MarshalIndent(figures, "", "  ")
