@@ -42,6 +42,7 @@ type mirror struct {
 	ready    bool
 	advanced chan struct{} // closed and replaced whenever rev moves
 	nodes    *nodeIndex
+	byID     map[int64]*entry // node entries by id, for index hits without a key lookup
 
 	// stats for tests and the bench command
 	resyncs, checks, mismatches int
@@ -75,6 +76,7 @@ func newMirror(s *Store, log *slog.Logger) *mirror {
 		kvs:      btree.NewG(32, entryLess),
 		advanced: make(chan struct{}),
 		nodes:    newNodeIndex(),
+		byID:     map[int64]*entry{},
 		done:     make(chan struct{}),
 	}
 }
@@ -138,7 +140,14 @@ func (m *mirror) load(ctx context.Context) (int64, error) {
 		return true
 	})
 	m.mu.Lock()
-	m.kvs, m.nodes, m.rev, m.ready = fresh, idx, rev, true
+	byID := map[int64]*entry{}
+	fresh.AscendRange(&entry{key: m.s.keys.Table(tableNodes)}, &entry{key: keys.PrefixEnd(m.s.keys.Table(tableNodes))}, func(e *entry) bool {
+		if e.rec != nil {
+			byID[recordID(e.rec)] = e
+		}
+		return true
+	})
+	m.kvs, m.nodes, m.byID, m.rev, m.ready = fresh, idx, byID, rev, true
 	m.signal()
 	m.mu.Unlock()
 	return rev, nil
@@ -225,7 +234,9 @@ func (m *mirror) apply(events []*clientv3.Event, rev int64) {
 		}
 		isLock := strings.HasPrefix(key, m.s.keys.Reservations())
 		if ev.Type == clientv3.EventTypeDelete {
-			m.kvs.Delete(&entry{key: key})
+			if old, ok := m.kvs.Delete(&entry{key: key}); ok && old.t == nodesTable && old.rec != nil {
+				delete(m.byID, recordID(old.rec))
+			}
 			if isLock {
 				m.relock(key, nil)
 			}
@@ -239,6 +250,9 @@ func (m *mirror) apply(events []*clientv3.Event, rev int64) {
 		}
 		m.kvs.ReplaceOrInsert(e)
 		m.nodes.add(m.s, e)
+		if e.t == nodesTable {
+			m.byID[recordID(e.rec)] = e
+		}
 		if isLock {
 			m.relock(key, e)
 		}
@@ -300,4 +314,5 @@ func (m *mirror) relock(lockKey string, lock *entry) {
 	copied.rec = proto.Clone(n.rec.Interface()).ProtoReflect()
 	withLock(&copied, lock)
 	m.kvs.ReplaceOrInsert(&copied)
+	m.byID[recordID(copied.rec)] = &copied
 }

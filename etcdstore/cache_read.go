@@ -181,7 +181,7 @@ func (m *mirror) scan(ctx context.Context, t *table, o order, keep func(protoref
 			slices.Reverse(ids)
 		}
 		for _, id := range ids {
-			e, ok := m.kvs.Get(&entry{key: m.s.keys.Record(t.name, id)})
+			e, ok := m.byID[id] // indexes are of nodes only
 			if ok && !visit(e) {
 				break
 			}
