@@ -173,6 +173,9 @@ func (m *mirror) scan(ctx context.Context, t *table, o order, keep func(protoref
 	indexed := false
 	if candidates != nil {
 		ids, indexed = candidates(m.nodes)
+		if indexed {
+			out = make([]stored, 0, len(ids))
+		}
 	}
 	table := m.s.keys.Table(t.name)
 	switch {
