@@ -187,9 +187,9 @@ func TestFaultRunIsLinearizable(t *testing.T) {
 	figures := map[string]any{
 		"operations": verdict.Operations, "results": ops, "faults_injected": faults,
 		"linearizable": verdict.Linearizable, "undecided": verdict.Undecided,
-		"writes_resumed_after_leader_kill_ms": resumedAfter.Milliseconds(),
+		"writes_resumed_after_leader_kill_ms":  resumedAfter.Milliseconds(),
 		"killed_conductor_offline_and_free_ms": freedAfter.Milliseconds(),
-		"lease_extended_by_failover_ms":       extension.Milliseconds(),
+		"lease_extended_by_failover_ms":        extension.Milliseconds(),
 	}
 	out, _ := json.MarshalIndent(figures, "", "  ")
 	os.WriteFile(filepath.Join(artifacts, "fault-run.json"), out, 0o644)
