@@ -16,6 +16,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/ironic-etcd/ironic-etcd/keys"
+	"github.com/ironic-etcd/ironic-etcd/pb"
 )
 
 // mirror is the read cache: an in-memory copy of every key under the
@@ -58,8 +59,11 @@ type entry struct {
 	kv  *mvccpb.KeyValue
 	rec protoreflect.Message
 	t   *table
-	// For nodes: the lock key's revisions (0 when unreserved).
+	// For nodes: the lock key's revisions (0 when unreserved), and the
+	// fast columns boxed once (boxedColumns) for rows built without
+	// allocating.
 	lockCreateRev, lockModRev int64
+	boxed                     []any
 }
 
 func entryLess(a, b *entry) bool { return a.key < b.key }
@@ -132,9 +136,10 @@ func (m *mirror) load(ctx context.Context) (int64, error) {
 		from = string(resp.Kvs[len(resp.Kvs)-1].Key) + "\x00"
 	}
 	// Merge the locks into their nodes (not yet visible to readers).
-	locks := m.s.keys.Reservations()
-	fresh.AscendRange(&entry{key: locks}, &entry{key: keys.PrefixEnd(locks)}, func(l *entry) bool {
-		if n := nodeOfLock(m.s, fresh, l.key); n != nil {
+	nodes := m.s.keys.Table(tableNodes)
+	fresh.AscendRange(&entry{key: nodes}, &entry{key: keys.PrefixEnd(nodes)}, func(n *entry) bool {
+		if n.rec != nil {
+			l, _ := fresh.Get(&entry{key: m.s.keys.Reservation(recordID(n.rec))})
 			withLock(n, l)
 		}
 		return true
@@ -244,9 +249,8 @@ func (m *mirror) apply(events []*clientv3.Event, rev int64) {
 		}
 		e := m.makeEntry(ev.Kv)
 		if e.t != nil && e.t.locked {
-			if l, ok := m.kvs.Get(&entry{key: m.s.keys.Reservation(recordID(e.rec))}); ok {
-				withLock(e, l)
-			}
+			l, _ := m.kvs.Get(&entry{key: m.s.keys.Reservation(recordID(e.rec))})
+			withLock(e, l) // nil: unreserved
 		}
 		m.kvs.ReplaceOrInsert(e)
 		m.nodes.add(m.s, e)
@@ -301,6 +305,7 @@ func withLock(n, lock *entry) {
 		n.lockCreateRev, n.lockModRev, holder = lock.kv.CreateRevision, lock.kv.ModRevision, string(lock.kv.Value)
 	}
 	applyLock(n.rec, holder, n.lockCreateRev)
+	n.boxed = boxedColumns(n.rec.Interface().(*pb.Node))
 }
 
 // relock replaces the node entry of a lock that changed with a copy that

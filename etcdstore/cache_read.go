@@ -83,7 +83,7 @@ func (m *mirror) storedOf(e *entry, shared bool) stored {
 	if !shared {
 		rec = proto.Clone(rec.Interface()).ProtoReflect()
 	}
-	return stored{rec: rec, modRev: e.kv.ModRevision, lockCreateRev: e.lockCreateRev, lockModRev: e.lockModRev}
+	return stored{rec: rec, modRev: e.kv.ModRevision, lockCreateRev: e.lockCreateRev, lockModRev: e.lockModRev, boxed: e.boxed}
 }
 
 // getByID serves getByID from the mirror; served is false when the store

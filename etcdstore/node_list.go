@@ -267,6 +267,10 @@ func (s *Store) GetNodeinfoList(ctx context.Context, columns []string, f NodeFil
 		row := cells[i*len(fds) : (i+1)*len(fds) : (i+1)*len(fds)]
 		n := st.rec.Interface().(*pb.Node)
 		for j, fd := range fds {
+			if i, ok := boxedOrder[fd.Name()]; ok && st.boxed != nil {
+				row[j] = st.boxed[i]
+				continue
+			}
 			if get := fastNodeColumns[fd.Name()]; get != nil {
 				row[j] = get(n)
 				continue
@@ -288,7 +292,9 @@ func tagNames(n *pb.Node) []string {
 }
 
 // fastNodeColumns read the columns periodic tasks ask for most without
-// reflection; they return what getValue would.
+// reflection; they return what getValue would. The read cache keeps these
+// values boxed with each node (boxedColumns), so building a row of them
+// allocates nothing.
 var fastNodeColumns = map[protoreflect.Name]func(*pb.Node) any{
 	"id":                 func(n *pb.Node) any { return n.Id },
 	"uuid":               func(n *pb.Node) any { return n.Uuid },
@@ -301,6 +307,27 @@ var fastNodeColumns = map[protoreflect.Name]func(*pb.Node) any{
 	"maintenance":        func(n *pb.Node) any { return n.Maintenance },
 	"conductor_affinity": func(n *pb.Node) any { return optional(n.ConductorAffinity) },
 	"tags":               func(n *pb.Node) any { return tagNames(n) },
+}
+
+// boxedOrder fixes the positions of fastNodeColumns in boxed column
+// arrays.
+var boxedOrder = func() map[protoreflect.Name]int {
+	m := map[protoreflect.Name]int{}
+	for name := range fastNodeColumns {
+		if name != "tags" { // a fresh slice per row: callers may keep it
+			m[name] = len(m)
+		}
+	}
+	return m
+}()
+
+// boxedColumns computes the boxed fast columns of a node.
+func boxedColumns(n *pb.Node) []any {
+	out := make([]any, len(boxedOrder))
+	for name, i := range boxedOrder {
+		out[i] = fastNodeColumns[name](n)
+	}
+	return out
 }
 
 // optional is a nullable column's Go value: nil for NULL.

@@ -38,6 +38,9 @@ type stored struct {
 	// remembered marks a state from the recentCache, not read just now:
 	// an update trusts it only as far as its compares do.
 	remembered bool
+	// boxed are a node's fast columns as the read cache keeps them (nil
+	// elsewhere); see boxedColumns.
+	boxed []any
 }
 
 // txnPart lets a caller add compares and operations to a generic
