@@ -243,6 +243,11 @@ func DecodeJSON(doc []byte) (any, error) {
 	return v, nil
 }
 
+// ColumnValue reads column fd of a record as a Go value: nil for NULL,
+// string, int64, bool, time.Time (UTC), or json.RawMessage (a copy) for
+// JSON columns. Tools that render records use it.
+func ColumnValue(m protoreflect.Message, fd protoreflect.FieldDescriptor) any { return getValue(m, fd) }
+
 // getValue reads column fd of m as a Go value: nil for NULL, string,
 // int64, bool, time.Time, or json.RawMessage for JSON columns.
 func getValue(m protoreflect.Message, fd protoreflect.FieldDescriptor) any {

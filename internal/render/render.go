@@ -13,8 +13,8 @@ import (
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/ironic-etcd/ironic-etcd/etcdstore"
 	"github.com/ironic-etcd/ironic-etcd/pb"
 )
 
@@ -74,28 +74,11 @@ func value(r protoreflect.Message, fd protoreflect.FieldDescriptor) any {
 		}
 		return items
 	}
-	if fd.HasPresence() && !r.Has(fd) {
-		return nil
+	v := etcdstore.ColumnValue(r, fd)
+	if raw, ok := v.(json.RawMessage); ok && !json.Valid(raw) {
+		return nil // never stored so; an empty column of a hand-made record
 	}
-	v := r.Get(fd)
-	switch fd.Kind() {
-	case protoreflect.StringKind:
-		return v.String()
-	case protoreflect.Int64Kind:
-		return v.Int()
-	case protoreflect.BoolKind:
-		return v.Bool()
-	case protoreflect.BytesKind:
-		if b := v.Bytes(); json.Valid(b) {
-			return json.RawMessage(b)
-		}
-		return nil
-	case protoreflect.MessageKind:
-		if ts, ok := v.Message().Interface().(*timestamppb.Timestamp); ok {
-			return ts.AsTime().UTC()
-		}
-	}
-	return fmt.Sprint(v.Interface())
+	return v
 }
 
 // MarshalJSON writes the columns in order.
