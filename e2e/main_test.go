@@ -106,18 +106,18 @@ func startMember(t *testing.T, m *member, extra ...string) {
 
 func (m *member) run(t *testing.T) {
 	t.Helper()
-	m.cmd = exec.Command(binary, m.args...)
-	m.out = &syncBuffer{}
+	cmd, out := exec.Command(binary, m.args...), &syncBuffer{} // this run's, even after a restart
+	m.cmd, m.out = cmd, out
 	pr, pw, _ := os.Pipe()
-	m.cmd.Stdout, m.cmd.Stderr = pw, m.out
-	if err := m.cmd.Start(); err != nil {
+	cmd.Stdout, cmd.Stderr = pw, out
+	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	pw.Close()
 	t.Cleanup(func() {
-		if m.cmd.ProcessState == nil {
-			m.cmd.Process.Kill()
-			m.cmd.Wait()
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			cmd.Wait()
 		}
 	})
 	ready := make(chan string, 1)
@@ -127,13 +127,13 @@ func (m *member) run(t *testing.T) {
 			if strings.Contains(sc.Text(), "serving clients") {
 				ready <- sc.Text()
 			}
-			fmt.Fprintln(m.out, sc.Text())
+			fmt.Fprintln(out, sc.Text())
 		}
 	}()
 	select {
 	case <-ready:
 	case <-time.After(60 * time.Second):
-		t.Fatalf("member %s not serving after 60 s: %s", m.name, m.out.String())
+		t.Fatalf("member %s not serving after 60 s: %s", m.name, out.String())
 	}
 }
 
