@@ -18,11 +18,20 @@ import (
 func TestCutOffMemberServesNoStaleRead(t *testing.T) {
 	c := startCluster(t, true)
 	ctx := testCtx(t, 2*time.Minute)
-	writer, err := etcdstore.New(newClient(t, c.members[0].clientURL, c.members[1].clientURL))
+	// Cut off a follower: the majority keeps its leader, so its writes
+	// need no election to go on.
+	k := (c.leader(t, newClient(t, c.endpoints()...)) + 1) % 3
+	var others []string
+	for i, m := range c.members {
+		if i != k {
+			others = append(others, m.clientURL)
+		}
+	}
+	writer, err := etcdstore.New(newClient(t, others...))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cutCli := newClient(t, c.members[2].clientURL)
+	cutCli := newClient(t, c.members[k].clientURL)
 	cut, err := etcdstore.New(cutCli)
 	if err != nil {
 		t.Fatal(err)
@@ -34,22 +43,26 @@ func TestCutOffMemberServesNoStaleRead(t *testing.T) {
 	if got, err := cut.GetNodeByID(ctx, n.Id); err != nil || got.GetPowerState() != "v0" {
 		t.Fatalf("before the cut: %v %v", got, err)
 	}
-	// Cut m3 off: nothing reaches it through its own peer URL, and its own
+	// Cut it off: nothing reaches it through its own peer URL, and its own
 	// connections to the others (which carry their messages back) are cut
 	// at their proxies.
 	members, err := cutCli.MemberList(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var m3 string
+	var from string
 	for _, m := range members.Members {
-		if m.Name == "m3" {
-			m3 = fmt.Sprintf("X-Server-From: %x", m.ID)
+		if m.Name == c.members[k].name {
+			from = fmt.Sprintf("X-Server-From: %x", m.ID)
 		}
 	}
-	c.proxies[2].Block()
-	c.proxies[0].BlockFrom(m3)
-	c.proxies[1].BlockFrom(m3)
+	for i, p := range c.proxies {
+		if i == k {
+			p.Block()
+		} else {
+			p.BlockFrom(from)
+		}
+	}
 	errorsSeen, fresh := 0, 0
 	for i := 1; i <= 5; i++ {
 		want := fmt.Sprintf("v%d", i)
