@@ -265,3 +265,23 @@ func TestClearReservationsAndTargetPowerState(t *testing.T) {
 		}
 	}
 }
+
+// The heartbeat timeout is configurable, as Ironic's
+// [conductor]heartbeat_timeout.
+func TestHeartbeatTimeoutOption(t *testing.T) {
+	f := newFixture(t, etcdstore.WithHeartbeatTimeout(30*time.Second))
+	if _, err := f.RegisterConductor(f.ctx, etcdstore.Values{"hostname": "h", "drivers": []string{"d"}}, false); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(30 * time.Second)
+	if off, _ := f.GetOfflineConductors(f.ctx); len(off) != 0 {
+		t.Fatalf("offline at the boundary: %v", off)
+	}
+	if dict, _ := f.GetActiveDriverDict(f.ctx, 0); len(dict["d"]) != 1 {
+		t.Fatalf("inactive at the boundary: %v", dict)
+	}
+	f.clock.Advance(time.Second)
+	if off, _ := f.GetOfflineConductors(f.ctx); !slices.Equal(off, []string{"h"}) {
+		t.Fatalf("not offline after the timeout: %v", off)
+	}
+}

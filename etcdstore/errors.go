@@ -3,8 +3,6 @@ package etcdstore
 import (
 	"errors"
 	"fmt"
-	"sort"
-	"strings"
 )
 
 // Error families, as Ironic maps its exceptions to HTTP codes. Every
@@ -131,13 +129,6 @@ func errNotFound(kind error, noun, param, value string) error {
 
 func errAlreadyExists(kind error, noun, uuid string) error {
 	return newError(kind, fmt.Sprintf("%s with UUID %s already exists", noun, uuid), "uuid", uuid)
-}
-
-// formatList renders a list of names for messages, sorted for stable output.
-func formatList(items []string) string {
-	s := append([]string(nil), items...)
-	sort.Strings(s)
-	return strings.Join(s, ", ")
 }
 
 func isErr(err, target error) bool { return errors.Is(err, target) }

@@ -1,7 +1,6 @@
 package etcdstore
 
 import (
-	"context"
 	"errors"
 	"fmt"
 
@@ -50,9 +49,4 @@ type unknownOutcome struct{ err error }
 func (u *unknownOutcome) Error() string { return ErrUnknownOutcome.Error() + ": " + u.err.Error() }
 func (u *unknownOutcome) Unwrap() []error {
 	return []error{ErrUnknownOutcome, u.err}
-}
-
-// isCanceled reports a caller's own cancellation or deadline.
-func isCanceled(err error) bool {
-	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }

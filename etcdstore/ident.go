@@ -17,8 +17,7 @@ type ident struct {
 	raw  string // the argument as given, for messages
 }
 
-func (i ident) byID() bool     { return i.uuid == "" && i.mac == "" }
-func (i ident) String() string { return i.raw }
+func (i ident) byID() bool { return i.uuid == "" && i.mac == "" }
 
 // parseIntLike reports whether s is the canonical base-10 form of an int64:
 // no sign but '-', no leading zero, no spaces, no decimal part.

@@ -110,30 +110,6 @@ func (s *Server) Client() (*clientv3.Client, error) {
 	})
 }
 
-// Restart stops the member and starts it again on the same data dir and
-// URLs, as a crashed-and-restarted process would come back. Clients
-// reconnect by themselves.
-func (s *Server) Restart() error {
-	s.Etcd.Close()
-	<-s.Etcd.Server.StopNotify()
-	var err error
-	for attempt := 0; attempt < 50; attempt++ { // the old listeners may linger briefly
-		if s.Etcd, err = embed.StartEtcd(s.cfg); err == nil {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	if err != nil {
-		return fmt.Errorf("etcdtest: restart: %w", err)
-	}
-	select {
-	case <-s.Etcd.Server.ReadyNotify():
-		return nil
-	case <-time.After(60 * time.Second):
-		return fmt.Errorf("etcdtest: restarted etcd not ready after 60s")
-	}
-}
-
 // Dir is the member's data dir.
 func (s *Server) Dir() string { return s.dir }
 

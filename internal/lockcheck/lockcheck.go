@@ -122,13 +122,6 @@ func (r *Recorder) Expired(clientID int, client string, node int64, from, to tim
 	})
 }
 
-// Len is the number of recorded operations.
-func (r *Recorder) Len() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.ops)
-}
-
 // Model is the sequential specification of a set of node locks,
 // partitioned by node.
 var Model = (&porcupine.NondeterministicModel{
