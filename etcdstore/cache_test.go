@@ -190,10 +190,10 @@ func sameNodes(a, b []*pb.Node) bool {
 	return true
 }
 
-// The periodic self-check finds a cache that lost an event and reloads it.
-func TestCacheSelfCheckReloads(t *testing.T) {
-	f := newFixture(t)
-	cached := cachedTwin(t, f, etcdstore.WithCacheCheck(50*time.Millisecond))
+// cachedVictim creates a node, waits until the cache serves it and
+// returns its record key.
+func cachedVictim(t *testing.T, f *fixture, cached *etcdstore.Store) string {
+	t.Helper()
 	n, err := f.CreateNode(f.ctx, etcdstore.Values{"name": "victim"})
 	if err != nil {
 		t.Fatal(err)
@@ -201,7 +201,14 @@ func TestCacheSelfCheckReloads(t *testing.T) {
 	if _, err := cached.GetNodeByID(f.ctx, n.Id); err != nil {
 		t.Fatal(err)
 	}
-	key := f.prefix + "nodes/" + fmt.Sprintf("%019d", n.Id)
+	return f.prefix + "nodes/" + fmt.Sprintf("%019d", n.Id)
+}
+
+// The periodic self-check finds a cache that lost an event and reloads it.
+func TestCacheSelfCheckReloads(t *testing.T) {
+	f := newFixture(t)
+	cached := cachedTwin(t, f, etcdstore.WithCacheCheck(50*time.Millisecond))
+	key := cachedVictim(t, f, cached)
 	cached.MirrorTamper(key)
 	deadline := time.Now().Add(10 * time.Second)
 	for !cached.MirrorHasKey(key) {
@@ -220,14 +227,7 @@ func TestCacheSelfCheckReloads(t *testing.T) {
 func TestCacheSelfCheckDetects(t *testing.T) {
 	f := newFixture(t)
 	cached := cachedTwin(t, f, etcdstore.WithCacheCheck(0))
-	n, err := f.CreateNode(f.ctx, etcdstore.Values{"name": "victim"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cached.GetNodeByID(f.ctx, n.Id); err != nil {
-		t.Fatal(err)
-	}
-	key := f.prefix + "nodes/" + fmt.Sprintf("%019d", n.Id)
+	key := cachedVictim(t, f, cached)
 	if !cached.MirrorHasKey(key) {
 		t.Fatalf("cache lacks %s", key)
 	}
