@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/ironic-etcd/ironic-etcd/keys"
+	"github.com/ironic-etcd/ironic-etcd/pb"
 )
 
 // fresh waits until the mirror reflects every write acknowledged before
@@ -226,4 +227,47 @@ func (m *mirror) getMany(ctx context.Context, t *table, ids []int64) ([]stored, 
 		}
 	}
 	return out, true, nil
+}
+
+// nodesOfPorts serves get_node_by_port_addresses from the mirror: the
+// distinct nodes owning a port with one of the addresses, and the node
+// itself when there is exactly one, all at one revision.
+func (m *mirror) nodesOfPorts(ctx context.Context, addresses []string) (owners int, node stored, served bool, err error) {
+	ok, err := m.fresh(ctx)
+	if err != nil || !ok {
+		return 0, stored{}, false, err
+	}
+	defer m.mu.RUnlock()
+	ids := map[int64]bool{}
+	for _, a := range addresses {
+		idx, ok := m.kvs.Get(&entry{key: m.s.keys.Unique(tablePorts, "address", strings.ToLower(a))})
+		if !ok {
+			continue
+		}
+		pid, err := strconv.ParseInt(string(idx.kv.Value), 10, 64)
+		if err != nil {
+			return 0, stored{}, false, nil
+		}
+		p, ok := m.kvs.Get(&entry{key: m.s.keys.Record(tablePorts, pid)})
+		if !ok || p.rec == nil {
+			continue
+		}
+		if port := p.rec.Interface().(*pb.Port); port.NodeId != nil {
+			ids[port.GetNodeId()] = true
+		}
+	}
+	if len(ids) != 1 {
+		return len(ids), stored{}, true, nil
+	}
+	for id := range ids {
+		st, found, served, _ := m.lookupID(nodesTable, id)
+		if !served {
+			return 0, stored{}, false, nil
+		}
+		if !found {
+			return 0, stored{}, true, nil
+		}
+		node = st
+	}
+	return 1, node, true, nil
 }

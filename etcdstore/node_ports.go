@@ -17,8 +17,19 @@ import (
 // Ports without a node do not count.
 //
 // Round trips: three — the address index entries in one transaction, the
-// ports in one transaction per WithMaxTxnOps, then the node.
+// ports in one transaction per WithMaxTxnOps, then the node; one (the
+// freshness check) from the read cache.
 func (s *Store) GetNodeByPortAddresses(ctx context.Context, addresses []string) (*pb.Node, error) {
+	desc := strings.Join(addresses, ",")
+	if s.mirror != nil {
+		owners, st, served, err := s.mirror.nodesOfPorts(ctx, addresses)
+		if err != nil {
+			return nil, err
+		}
+		if served {
+			return nodeOfPorts(owners, st, desc)
+		}
+	}
 	portIDs, err := s.portIDsByAddress(ctx, addresses)
 	if err != nil {
 		return nil, err
@@ -34,21 +45,30 @@ func (s *Store) GetNodeByPortAddresses(ctx context.Context, addresses []string) 
 			nodes[p.GetNodeId()] = true
 		}
 	}
-	desc := strings.Join(addresses, ",")
-	switch len(nodes) {
-	case 0:
-		return nil, newError(ErrNodeNotFound, fmt.Sprintf("node with port addresses %s was not found", desc), "node", desc)
-	case 1:
-		for id := range nodes {
-			n, err := s.GetNodeByID(ctx, id)
-			if err != nil && isErr(err, ErrNodeNotFound) {
-				// Destroyed since the ports were read.
-				return nil, newError(ErrNodeNotFound, fmt.Sprintf("node with port addresses %s was not found", desc), "node", desc)
+	var node stored
+	for id := range nodes {
+		if len(nodes) == 1 {
+			st, found, err := s.getByID(ctx, nodesTable, id)
+			if err != nil {
+				return nil, err
 			}
-			return n, err
+			if found { // else destroyed since the ports were read
+				node = st
+			}
 		}
 	}
-	return nil, newError(ErrNodeNotFound, fmt.Sprintf("Multiple nodes with port addresses %s were found", desc), "node", desc)
+	return nodeOfPorts(len(nodes), node, desc)
+}
+
+// nodeOfPorts turns the owners found into the reference's answer.
+func nodeOfPorts(owners int, st stored, desc string) (*pb.Node, error) {
+	switch {
+	case owners > 1:
+		return nil, newError(ErrNodeNotFound, fmt.Sprintf("Multiple nodes with port addresses %s were found", desc), "node", desc)
+	case owners == 0 || st.rec == nil:
+		return nil, newError(ErrNodeNotFound, fmt.Sprintf("node with port addresses %s was not found", desc), "node", desc)
+	}
+	return st.rec.Interface().(*pb.Node), nil
 }
 
 // portIDsByAddress resolves MACs through the address index in one
