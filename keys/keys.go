@@ -132,11 +132,12 @@ func FormatID(id int64) string {
 func ParseID(key string) (int64, error) {
 	i := strings.LastIndexByte(key, '/')
 	seg := key[i+1:]
-	if len(seg) != idWidth {
+	// Exactly FormatID's form: 19 digits, no sign (ParseInt alone takes '+').
+	if len(seg) != idWidth || strings.IndexFunc(seg, func(r rune) bool { return r < '0' || r > '9' }) >= 0 {
 		return 0, fmt.Errorf("keys: %q does not end in an id", key)
 	}
 	id, err := strconv.ParseInt(seg, 10, 64)
-	if err != nil || id < 0 {
+	if err != nil {
 		return 0, fmt.Errorf("keys: %q does not end in an id", key)
 	}
 	return id, nil

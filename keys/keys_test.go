@@ -3,7 +3,6 @@ package keys
 import (
 	"strings"
 	"testing"
-	"unicode/utf8"
 )
 
 var awkward = []string{
@@ -103,29 +102,56 @@ func TestIDsSortNumerically(t *testing.T) {
 	}
 }
 
-// FuzzEscape: any value round-trips and its index key stays inside its
+// FuzzEscape: any value round-trips, escapes to printable ASCII without
+// '/', never to a relative path step, and its index key stays inside its
 // index's range, one segment deep.
 func FuzzEscape(f *testing.F) {
 	for _, s := range awkward {
 		f.Add(s)
 	}
 	s := MustNew("/ironic/")
+	base := "/ironic/index/nodes/name/"
 	f.Fuzz(func(t *testing.T, v string) {
 		e := Escape(v)
 		back, err := Unescape(e)
 		if err != nil || back != v {
 			t.Fatalf("round trip of %q: %q, %v", v, back, err)
 		}
-		if !utf8.ValidString(e) || strings.ContainsAny(e, "/ \x00") || e == "." || e == ".." {
+		if e == "" || e == "." || e == ".." || !printableNoSlash(e) {
 			t.Fatalf("Escape(%q) = %q", v, e)
 		}
+		if len(e) > 3*len(v) && v != "" {
+			t.Fatalf("Escape(%q) = %q: more than 3 bytes per byte", v, e)
+		}
 		key := s.Unique("nodes", "name", v)
-		rest, ok := strings.CutPrefix(key, "/ironic/index/nodes/name/")
+		rest, ok := strings.CutPrefix(key, base)
 		if !ok || rest != e || strings.Contains(rest, "/") {
 			t.Fatalf("key %q escapes its range", key)
 		}
-		if key >= PrefixEnd("/ironic/index/nodes/name/") {
+		if key >= PrefixEnd(base) {
 			t.Fatalf("key %q sorts outside its range", key)
+		}
+		// A composite key keeps one segment per value.
+		if k2 := s.Unique("t", "f", v, v); strings.Count(strings.TrimPrefix(k2, "/ironic/index/t/f/"), "/") != 1 {
+			t.Fatalf("composite key %q", k2)
+		}
+	})
+}
+
+// FuzzUnescape: whatever a segment is, Unescape accepts it only if it is
+// the one encoding Escape gives of the result.
+func FuzzUnescape(f *testing.F) {
+	for _, s := range awkward {
+		f.Add(Escape(s))
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, seg string) {
+		v, err := Unescape(seg)
+		if err != nil {
+			return
+		}
+		if Escape(v) != seg {
+			t.Fatalf("Unescape(%q) = %q, but Escape of that is %q", seg, v, Escape(v))
 		}
 	})
 }
