@@ -107,33 +107,17 @@ func (m *mirror) stop() {
 
 // load replaces the copy with the prefix as of one revision, read in pages.
 func (m *mirror) load(ctx context.Context) (int64, error) {
-	prefix := m.s.keys.Prefix()
-	end := clientv3.GetPrefixRangeEnd(prefix)
 	fresh := btree.NewG(32, entryLess)
 	idx := newNodeIndex()
-	var rev int64
-	from := prefix
-	for {
-		opts := []clientv3.OpOption{clientv3.WithRange(end), clientv3.WithLimit(pageSize * 4)}
-		if rev > 0 {
-			opts = append(opts, clientv3.WithRev(rev))
-		}
-		resp, err := m.cli.Get(ctx, from, opts...)
-		if err != nil {
-			return 0, err
-		}
-		if rev == 0 {
-			rev = resp.Header.Revision
-		}
-		for _, kv := range resp.Kvs {
+	rev, err := rangeInPages(ctx, m.cli, m.s.keys.Prefix(), func(kvs []*mvccpb.KeyValue) {
+		for _, kv := range kvs {
 			e := m.makeEntry(kv)
 			fresh.ReplaceOrInsert(e)
 			idx.add(m.s, e)
 		}
-		if !resp.More || len(resp.Kvs) == 0 {
-			break
-		}
-		from = string(resp.Kvs[len(resp.Kvs)-1].Key) + "\x00"
+	})
+	if err != nil {
+		return 0, err
 	}
 	// Merge the locks into their nodes (not yet visible to readers).
 	nodes := m.s.keys.Table(tableNodes)

@@ -127,21 +127,47 @@ func (m *mirror) getByUnique(ctx context.Context, t *table, indexKey string) (st
 	return m.lookupID(t, id)
 }
 
-// memberIDs lists the ids under a membership prefix, served from the
-// mirror.
-func (m *mirror) memberIDs(ctx context.Context, prefix string) (ids []int64, served bool, err error) {
+// peekIndex is the id under a unique-index key in the mirror as it is,
+// without a freshness check: for callers that verify it in their own
+// transaction. ok is false when the mirror is not ready or has no entry.
+func (m *mirror) peekIndex(key string) (int64, bool) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if !m.ready {
+		return 0, false
+	}
+	e, ok := m.kvs.Get(&entry{key: key})
+	if !ok {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(string(e.kv.Value), 10, 64)
+	return id, err == nil
+}
+
+// members serves members from the mirror: the membership keys and the
+// records, at one revision.
+func (m *mirror) members(ctx context.Context, t *table, prefix string) ([]stored, bool, error) {
 	ok, err := m.fresh(ctx)
 	if err != nil || !ok {
 		return nil, false, err
 	}
 	defer m.mu.RUnlock()
+	var out []stored
+	served := true
 	m.kvs.AscendRange(&entry{key: prefix}, &entry{key: keys.PrefixEnd(prefix)}, func(e *entry) bool {
-		if id, err := keys.ParseID(e.key); err == nil {
-			ids = append(ids, id)
+		id, err := keys.ParseID(e.key)
+		if err != nil {
+			served = false // corrupt: let etcd report it
+			return false
 		}
-		return true
+		st, found, ok, _ := m.lookupID(t, id)
+		if found {
+			out = append(out, st)
+		}
+		served = ok
+		return ok
 	})
-	return ids, true, nil
+	return out, served, nil
 }
 
 // scan serves the store's scan from the mirror: the same walk in id order
@@ -205,26 +231,6 @@ func (m *mirror) scan(ctx context.Context, t *table, o order, keep func(protoref
 	}
 	if undecodable {
 		return nil, false, nil
-	}
-	return out, true, nil
-}
-
-// getMany serves getMany from the mirror, at one revision.
-func (m *mirror) getMany(ctx context.Context, t *table, ids []int64) ([]stored, bool, error) {
-	ok, err := m.fresh(ctx)
-	if err != nil || !ok {
-		return nil, false, err
-	}
-	defer m.mu.RUnlock()
-	out := make([]stored, 0, len(ids))
-	for _, id := range ids {
-		st, found, served, _ := m.lookupID(t, id)
-		if !served {
-			return nil, false, nil
-		}
-		if found {
-			out = append(out, st)
-		}
 	}
 	return out, true, nil
 }

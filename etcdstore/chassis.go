@@ -24,7 +24,7 @@ func (s *Store) GetChassisByID(ctx context.Context, id int64) (*pb.Chassis, erro
 }
 
 // GetChassisByUUID returns the chassis with exactly this uuid or
-// ChassisNotFound. One round trip once this Store has seen it, else two.
+// ChassisNotFound. Round trips as GetNodeByUUID.
 func (s *Store) GetChassisByUUID(ctx context.Context, chassisUUID string) (*pb.Chassis, error) {
 	return as[*pb.Chassis](s.getRecordBy(ctx, chassisTable, "uuid", chassisUUID))
 }

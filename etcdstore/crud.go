@@ -73,8 +73,7 @@ func (s *Store) getRecord(ctx context.Context, t *table, id int64) (protoreflect
 }
 
 // getRecordBy reads the record holding value in a unique index; the
-// table's NotFound names the value. One round trip once this Store has
-// seen the record, two the first time.
+// table's NotFound names the value. Round trips as getByUnique.
 func (s *Store) getRecordBy(ctx context.Context, t *table, index, value string) (protoreflect.Message, error) {
 	st, found, err := s.getByUnique(ctx, t, index, value)
 	if err != nil {
@@ -175,8 +174,7 @@ func (s *Store) listRecords(ctx context.Context, t *table, opts ListOptions) ([]
 }
 
 // listMembers lists the records of t whose column points at owner (§5).
-// Round trips: two — the membership keys, then the records in one
-// transaction per WithMaxTxnOps records.
+// Round trips as members.
 func (s *Store) listMembers(ctx context.Context, t *table, column string, owner int64, opts ListOptions) ([]stored, error) {
 	ord, err := parseOrder(t, opts)
 	if err != nil {
@@ -185,11 +183,7 @@ func (s *Store) listMembers(ctx context.Context, t *table, column string, owner 
 	if ord.limit == 0 {
 		return nil, nil
 	}
-	ids, err := s.memberIDs(ctx, s.keys.Members(t.name, column, owner))
-	if err != nil {
-		return nil, err
-	}
-	sts, err := s.getMany(ctx, t, ids)
+	sts, err := s.members(ctx, t, s.keys.Members(t.name, column, owner))
 	if err != nil {
 		return nil, err
 	}
@@ -205,11 +199,15 @@ func (s *Store) listMembers(ctx context.Context, t *table, column string, owner 
 	return ord.page(kept), nil
 }
 
-// memberIDs lists the ids under a membership prefix. One round trip.
-func (s *Store) memberIDs(ctx context.Context, prefix string) ([]int64, error) {
+// members reads the records of t listed under a membership prefix, as
+// of one revision: the membership keys, then the records at the same
+// revision, so a record moved between owners in between is neither lost
+// nor seen twice. Round trips: two, plus one per WithMaxTxnOps records
+// beyond the first batch; one (the freshness check) from the read cache.
+func (s *Store) members(ctx context.Context, t *table, prefix string) ([]stored, error) {
 	if s.mirror != nil {
-		if ids, served, err := s.mirror.memberIDs(ctx, prefix); err != nil || served {
-			return ids, err
+		if sts, served, err := s.mirror.members(ctx, t, prefix); err != nil || served {
+			return sts, err
 		}
 	}
 	resp, err := s.cli.Get(ctx, prefix, clientv3.WithPrefix(), clientv3.WithKeysOnly())
@@ -224,28 +222,26 @@ func (s *Store) memberIDs(ctx context.Context, prefix string) ([]int64, error) {
 		}
 		ids = append(ids, id)
 	}
-	return ids, nil
+	return s.getMany(ctx, t, ids, resp.Header.Revision)
 }
 
-// getMany reads records by id, skipping missing ones. One round trip per
-// WithMaxTxnOps ids (one in all from the read cache).
-func (s *Store) getMany(ctx context.Context, t *table, ids []int64) ([]stored, error) {
-	if s.mirror != nil {
-		if sts, served, err := s.mirror.getMany(ctx, t, ids); err != nil || served {
-			return sts, err
-		}
-	}
+// getMany reads records by id from etcd as of revision rev (0: the
+// latest), all at one revision, skipping missing ones. One round trip per WithMaxTxnOps ids.
+func (s *Store) getMany(ctx context.Context, t *table, ids []int64, rev int64) ([]stored, error) {
 	var out []stored
 	per := max(1, s.opts.maxTxnOps/len(s.readOps(t, 0)))
 	for start := 0; start < len(ids); start += per {
 		batch := ids[start:min(start+per, len(ids))]
 		var ops []clientv3.Op
 		for _, id := range batch {
-			ops = append(ops, s.readOps(t, id)...)
+			ops = append(ops, s.readOpsAt(t, id, rev)...)
 		}
 		resp, err := s.cli.Txn(ctx).Then(ops...).Commit()
 		if err != nil {
 			return nil, etcdError(err, false)
+		}
+		if rev == 0 {
+			rev = resp.Header.Revision // later batches read at this one's revision
 		}
 		n := len(s.readOps(t, 0))
 		for i := range batch {

@@ -38,3 +38,15 @@ func (s *Store) MirrorHasKey(key string) bool {
 	_, ok := s.mirror.kvs.Get(&entry{key: key})
 	return ok
 }
+
+// IndexLive reports whether the store's copy of a unique index is loaded
+// and followed by its watch.
+func (s *Store) IndexLive(table, field string) bool {
+	return s.index.live(s.keys.Unique(table, field) + "/")
+}
+
+// IndexHas reports whether the store's index copy maps key to id.
+func (s *Store) IndexHas(key string, id int64) bool {
+	got, ok := s.index.get(key)
+	return ok && got == id
+}

@@ -102,11 +102,7 @@ func (s *Store) RegisterConductorHardwareInterfaces(ctx context.Context, conduct
 // trips, plus one per WithMaxTxnOps/3 rows beyond the first batch.
 func (s *Store) UnregisterConductorHardwareInterfaces(ctx context.Context, conductorID int64) error {
 	for {
-		ids, err := s.memberIDs(ctx, s.keys.Members(tableHardwareInterfaces, "conductor_id", conductorID))
-		if err != nil || len(ids) == 0 {
-			return err
-		}
-		rows, err := s.getMany(ctx, hardwareInterfacesTable, ids)
+		rows, err := s.members(ctx, hardwareInterfacesTable, s.keys.Members(tableHardwareInterfaces, "conductor_id", conductorID))
 		if err != nil || len(rows) == 0 {
 			return err
 		}

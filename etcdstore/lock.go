@@ -129,14 +129,14 @@ type nodeTarget struct {
 }
 
 // targetNode resolves a node identity to an id without reading the node:
-// free for an id; for a uuid, free when this Store has seen the node and
-// one read of the uuid index otherwise. found is false for an unknown uuid.
+// free for an id; for a uuid, free when this Store's copy of the uuid
+// index has it and one read of the index otherwise. found is false for an unknown uuid.
 func (s *Store) targetNode(ctx context.Context, id ident, fresh bool) (nodeTarget, bool, error) {
 	if id.byID() {
 		return nodeTarget{id: id.id}, true, nil
 	}
 	key := s.keys.Unique(tableNodes, "uuid", id.uuid)
-	nid, ok := s.index.get(key)
+	nid, ok := s.indexedID(tableNodes, "uuid", key)
 	if !ok || fresh {
 		resp, err := s.cli.Get(ctx, key)
 		if err != nil {
@@ -163,8 +163,9 @@ func (s *Store) targetNode(ctx context.Context, id ident, fresh bool) (nodeTarge
 // when the node is reserved — even by tag itself, as in the reference.
 //
 // Round trips: one transaction (create-if-absent on the lock key, with the
-// node read in the same transaction); one more the first time this Store
-// meets a node's uuid. The node's updated_at is not touched (see README).
+// node read in the same transaction), by id or uuid; one more for a uuid
+// this Store's index copy has not seen yet (a node created elsewhere
+// moments ago). The node's updated_at is not touched (see README).
 func (s *Store) ReserveNode(ctx context.Context, tag, nodeID string, opts ...ReserveOption) (*pb.Node, error) {
 	var o reserveOptions
 	for _, opt := range opts {
@@ -242,8 +243,8 @@ func uuidMatches(st stored, id ident) bool {
 // naming the holder when another tag holds it. WithFence additionally
 // requires the reservation taken at that revision.
 //
-// Round trips: one transaction (delete-if-value-matches); one more the
-// first time this Store meets a node's uuid.
+// Round trips: one transaction (delete-if-value-matches); for a uuid, as
+// ReserveNode.
 func (s *Store) ReleaseNode(ctx context.Context, tag, nodeID string, opts ...WriteOption) error {
 	if err := validateHolder(tag); err != nil {
 		return err

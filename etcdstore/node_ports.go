@@ -16,9 +16,10 @@ import (
 // found", also for an empty list) or when several do ("Multiple nodes").
 // Ports without a node do not count.
 //
-// Round trips: three — the address index entries in one transaction, the
-// ports in one transaction per WithMaxTxnOps, then the node; one (the
-// freshness check) from the read cache.
+// Everything is read as of one revision. Round trips: two — the address
+// index entries with the ports they point at (known from this Store's copy
+// of the index) in one transaction, then the node; one more for ports the
+// copy did not know; one (the freshness check) from the read cache.
 func (s *Store) GetNodeByPortAddresses(ctx context.Context, addresses []string) (*pb.Node, error) {
 	desc := strings.Join(addresses, ",")
 	if s.mirror != nil {
@@ -30,11 +31,7 @@ func (s *Store) GetNodeByPortAddresses(ctx context.Context, addresses []string) 
 			return nodeOfPorts(owners, st, desc)
 		}
 	}
-	portIDs, err := s.portIDsByAddress(ctx, addresses)
-	if err != nil {
-		return nil, err
-	}
-	ports, err := s.getMany(ctx, portsTable, portIDs)
+	ports, rev, err := s.portsByAddress(ctx, addresses)
 	if err != nil {
 		return nil, err
 	}
@@ -48,12 +45,12 @@ func (s *Store) GetNodeByPortAddresses(ctx context.Context, addresses []string) 
 	var node stored
 	for id := range nodes {
 		if len(nodes) == 1 {
-			st, found, err := s.getByID(ctx, nodesTable, id)
+			sts, err := s.getMany(ctx, nodesTable, []int64{id}, rev)
 			if err != nil {
 				return nil, err
 			}
-			if found { // else destroyed since the ports were read
-				node = st
+			if len(sts) == 1 { // else a port pointed at a missing node
+				node = sts[0]
 			}
 		}
 	}
@@ -71,29 +68,81 @@ func nodeOfPorts(owners int, st stored, desc string) (*pb.Node, error) {
 	return st.rec.Interface().(*pb.Node), nil
 }
 
-// portIDsByAddress resolves MACs through the address index in one
-// transaction (or from the read cache).
-func (s *Store) portIDsByAddress(ctx context.Context, addresses []string) ([]int64, error) {
-	var ids []int64
-	for start := 0; start < len(addresses); start += s.opts.maxTxnOps {
-		batch := addresses[start:min(start+s.opts.maxTxnOps, len(addresses))]
-		ops := make([]clientv3.Op, len(batch))
-		for i, a := range batch {
-			ops[i] = clientv3.OpGet(s.keys.Unique(tablePorts, "address", strings.ToLower(a)))
+// portsByAddress reads the ports holding these addresses and returns them
+// with the revision they were read at. The index entries and the ports the
+// Store's index copy expects behind them are read in one transaction; a
+// port the copy did not know (or knew wrong) is read at the same revision
+// afterwards.
+func (s *Store) portsByAddress(ctx context.Context, addresses []string) ([]stored, int64, error) {
+	var (
+		out     []stored
+		missing []int64
+		rev     int64
+	)
+	per := max(1, s.opts.maxTxnOps/2)
+	for start := 0; start < len(addresses); start += per {
+		var opts []clientv3.OpOption
+		if rev > 0 {
+			opts = append(opts, clientv3.WithRev(rev))
+		}
+		var ops []clientv3.Op
+		type guess struct {
+			id    int64
+			known bool
+		}
+		guesses := make([]guess, 0, per)
+		for _, a := range addresses[start:min(start+per, len(addresses))] {
+			key := s.keys.Unique(tablePorts, "address", strings.ToLower(a))
+			ops = append(ops, clientv3.OpGet(key, opts...))
+			id, known := s.indexedID(tablePorts, "address", key)
+			if known {
+				ops = append(ops, s.readOpsAt(portsTable, id, rev)...)
+			}
+			guesses = append(guesses, guess{id, known})
 		}
 		resp, err := s.cli.Txn(ctx).Then(ops...).Commit()
 		if err != nil {
-			return nil, etcdError(err, false)
+			return nil, 0, etcdError(err, false)
 		}
-		for _, r := range resp.Responses {
-			for _, kv := range r.GetResponseRange().Kvs {
-				if id, err := strconv.ParseInt(string(kv.Value), 10, 64); err == nil {
-					ids = append(ids, id)
+		if rev == 0 {
+			rev = resp.Header.Revision
+		}
+		rs := resp.Responses
+		for _, g := range guesses {
+			kvs := rs[0].GetResponseRange().Kvs
+			rs = rs[1:]
+			var id int64
+			if len(kvs) > 0 {
+				if id, err = strconv.ParseInt(string(kvs[0].Value), 10, 64); err != nil {
+					return nil, 0, invalidParam("corrupt index entry %s: %q", kvs[0].Key, kvs[0].Value)
 				}
+			}
+			if g.known {
+				if len(kvs) > 0 && id == g.id {
+					st, found, err := s.parseRead(portsTable, rs[:1])
+					if err != nil {
+						return nil, 0, err
+					}
+					if found {
+						out = append(out, st)
+					}
+					kvs = nil // read already
+				}
+				rs = rs[1:]
+			}
+			if len(kvs) > 0 {
+				missing = append(missing, id)
 			}
 		}
 	}
-	return ids, nil
+	if len(missing) > 0 {
+		more, err := s.getMany(ctx, portsTable, missing, rev)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, more...)
+	}
+	return out, rev, nil
 }
 
 func containsFold(list []string, s string) bool {

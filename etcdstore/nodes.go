@@ -114,8 +114,11 @@ func (s *Store) GetNodeByID(ctx context.Context, id int64) (*pb.Node, error) {
 }
 
 // GetNodeByUUID returns the node whose uuid is exactly nodeUUID.
-// NodeNotFound when there is none. One round trip once this Store has seen
-// the node (any read, list or write of it), two the first time.
+// NodeNotFound when there is none. One round trip: the Store keeps a copy
+// of the uuid index, fed by a watch, and reads the node guarded by a
+// compare on its index entry. Two while the copy loads, for a node created
+// elsewhere moments ago, and, for the other indexes (names, MACs), on the
+// first lookup, which starts the copy of that index.
 func (s *Store) GetNodeByUUID(ctx context.Context, nodeUUID string) (*pb.Node, error) {
 	return s.nodeByUnique(ctx, "uuid", nodeUUID)
 }

@@ -44,7 +44,7 @@ func (s *Store) GetPortgroupByID(ctx context.Context, id int64) (*pb.Portgroup, 
 }
 
 // GetPortgroupByUUID returns the portgroup with exactly this uuid or
-// PortgroupNotFound. One round trip once this Store has seen it, else two.
+// PortgroupNotFound. Round trips as GetNodeByUUID.
 func (s *Store) GetPortgroupByUUID(ctx context.Context, pgUUID string) (*pb.Portgroup, error) {
 	return as[*pb.Portgroup](s.getRecordBy(ctx, portgroupsTable, "uuid", pgUUID))
 }

@@ -25,7 +25,7 @@ func (s *Store) GetPortByID(ctx context.Context, id int64) (*pb.Port, error) {
 }
 
 // GetPortByUUID returns the port with exactly this uuid or PortNotFound.
-// One round trip once this Store has seen the port, two the first time.
+// Round trips as GetNodeByUUID.
 func (s *Store) GetPortByUUID(ctx context.Context, portUUID string) (*pb.Port, error) {
 	return as[*pb.Port](s.getRecordBy(ctx, portsTable, "uuid", portUUID))
 }

@@ -57,7 +57,7 @@ func (c *recentCache) forget(t *table, id int64) {
 func (s *Store) loadForUpdate(ctx context.Context, t *table, id ident) (stored, bool, error) {
 	rid, known := id.id, id.byID()
 	if !known && id.uuid != "" {
-		rid, known = s.index.get(s.keys.Unique(t.name, "uuid", id.uuid))
+		rid, known = s.indexedID(t.name, "uuid", s.keys.Unique(t.name, "uuid", id.uuid))
 	}
 	if known {
 		if st, ok := s.recent.get(t, rid); ok && uuidMatches(st, id) {

@@ -87,10 +87,17 @@ func (b *txnBuilder) commit(ctx context.Context, cli *clientv3.Client) (*clientv
 }
 
 // readOps are the reads that load one record (and a node's lock).
-func (s *Store) readOps(t *table, id int64) []clientv3.Op {
-	ops := []clientv3.Op{clientv3.OpGet(s.keys.Record(t.name, id))}
+func (s *Store) readOps(t *table, id int64) []clientv3.Op { return s.readOpsAt(t, id, 0) }
+
+// readOpsAt are readOps as of revision rev (0: the latest).
+func (s *Store) readOpsAt(t *table, id int64, rev int64) []clientv3.Op {
+	var opts []clientv3.OpOption
+	if rev > 0 {
+		opts = append(opts, clientv3.WithRev(rev))
+	}
+	ops := []clientv3.Op{clientv3.OpGet(s.keys.Record(t.name, id), opts...)}
 	if t.locked {
-		ops = append(ops, clientv3.OpGet(s.keys.Reservation(id)))
+		ops = append(ops, clientv3.OpGet(s.keys.Reservation(id), opts...))
 	}
 	return ops
 }
@@ -163,7 +170,7 @@ func (s *Store) getByID(ctx context.Context, t *table, id int64) (stored, bool, 
 }
 
 // getByUnique loads the record that holds values in a unique index. One
-// round trip when this Store has seen the entry before (the cached id is
+// round trip when this Store's copy of the index has the entry (the id is
 // verified by a compare on the index key in the same transaction), two
 // otherwise.
 func (s *Store) getByUnique(ctx context.Context, t *table, index string, values ...string) (stored, bool, error) {
@@ -176,7 +183,7 @@ func (s *Store) getByUnique(ctx context.Context, t *table, index string, values 
 			return st, found, err
 		}
 	}
-	if id, ok := s.index.get(key); ok {
+	if id, ok := s.indexedID(t.name, index, key); ok {
 		resp, err := s.cli.Txn(ctx).
 			If(clientv3.Compare(clientv3.Value(key), "=", strconv.FormatInt(id, 10))).
 			Then(s.readOps(t, id)...).

@@ -115,21 +115,24 @@ func New(cli *clientv3.Client, opts ...Option) (*Store, error) {
 	if o.idBlock < 1 || o.maxTxnOps < 8 {
 		return nil, invalidParam("id block must be >= 1 and max txn ops >= 8")
 	}
-	s := &Store{cli: cli, keys: ks, opts: o, index: newIndexCache(), recent: newRecentCache()}
+	s := &Store{cli: cli, keys: ks, opts: o, index: newIndexCache(cli), recent: newRecentCache()}
 	s.ids = newIDAllocator(cli, ks, o.idBlock)
 	if o.readCache {
 		s.mirror = newMirror(s, o.logger)
 		if err := s.mirror.start(o.cacheCheckEvery); err != nil {
 			return nil, etcdError(err, false)
 		}
+	} else {
+		s.index.follow(s.keys.Unique(tableNodes, "uuid") + "/")
 	}
 	return s, nil
 }
 
-// Close stops the store's background work (the read cache's watch). It
-// does not close the etcd client.
+// Close stops the store's background work (the watches of the read cache
+// and of the unique indexes). It does not close the etcd client.
 func (s *Store) Close() error {
 	s.closed.Do(func() {
+		s.index.stop()
 		if s.mirror != nil {
 			s.mirror.stop()
 		}

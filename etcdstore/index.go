@@ -1,0 +1,193 @@
+package etcdstore
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"time"
+
+	"go.etcd.io/etcd/api/v3/mvccpb"
+	clientv3 "go.etcd.io/etcd/client/v3"
+)
+
+// indexCache is this Store's copy of unique-index entries: which record id
+// holds a node's uuid, a port's MAC, a portgroup's name. It lets a lookup
+// by uuid be one round trip: the read of the record is guarded by a
+// compare on the index entry in the same transaction, so a stale copy (the
+// record renamed or destroyed since) costs one more round trip, never a
+// wrong answer.
+//
+// Each index is copied in full and then kept current by a watch, from the
+// first time the Store looks a value up in it (follow; the node uuid index
+// from the start, as most lookups and reservations name nodes by uuid);
+// entries learned
+// from single lookups fill in meanwhile. A broken watch (compaction, lost
+// connection) drops the feed; the next lookup starts it again. Memory: one
+// map entry per indexed value, about 100 bytes (10 MB per 100,000 nodes
+// for the node uuid index).
+type indexCache struct {
+	cli    *clientv3.Client
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu    sync.RWMutex
+	m     map[string]int64     // index key -> record id
+	feeds map[string]feedState // index prefix -> its feed
+}
+
+type feedState struct {
+	running bool
+	live    bool      // the copy is loaded and the watch applies changes
+	failed  time.Time // when the last feed of this prefix broke
+}
+
+// maxLearnedIndexKeys bounds the entries learned from single lookups of
+// indexes without a feed; fed entries are bounded by the data itself.
+const maxLearnedIndexKeys = 1 << 20
+
+// feedRetry is how long a broken feed waits before a lookup restarts it,
+// so an unreachable cluster is not asked for a full index on every call.
+const feedRetry = time.Second
+
+func newIndexCache(cli *clientv3.Client) *indexCache {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &indexCache{cli: cli, ctx: ctx, cancel: cancel, m: map[string]int64{}, feeds: map[string]feedState{}}
+}
+
+// stop ends every feed and waits for them.
+func (c *indexCache) stop() {
+	c.cancel()
+	c.wg.Wait()
+}
+
+func (c *indexCache) get(key string) (int64, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	id, ok := c.m[key]
+	return id, ok
+}
+
+// put records what a lookup or a write of this Store saw.
+func (c *indexCache) put(key string, id int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.m[key]; ok || len(c.m) < maxLearnedIndexKeys {
+		c.m[key] = id
+	}
+}
+
+func (c *indexCache) forget(key string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.m, key)
+}
+
+// follow starts the feed of the index under prefix unless it runs (or
+// broke less than feedRetry ago). It returns at once.
+func (c *indexCache) follow(prefix string) {
+	c.mu.RLock()
+	f := c.feeds[prefix]
+	c.mu.RUnlock()
+	if f.running || time.Since(f.failed) < feedRetry {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if f = c.feeds[prefix]; f.running || time.Since(f.failed) < feedRetry || c.ctx.Err() != nil {
+		return
+	}
+	c.feeds[prefix] = feedState{running: true}
+	c.wg.Add(1)
+	go c.feed(prefix)
+}
+
+// feed copies the index under prefix as of one revision and applies the
+// watch from the next one until the watch breaks or the cache stops.
+func (c *indexCache) feed(prefix string) {
+	defer c.wg.Done()
+	defer func() {
+		c.mu.Lock()
+		c.feeds[prefix] = feedState{failed: time.Now()}
+		c.mu.Unlock()
+	}()
+	rev, err := rangeInPages(c.ctx, c.cli, prefix, func(kvs []*mvccpb.KeyValue) {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		for _, kv := range kvs {
+			if id, err := strconv.ParseInt(string(kv.Value), 10, 64); err == nil {
+				c.m[string(kv.Key)] = id
+			}
+		}
+	})
+	if err != nil {
+		return
+	}
+	c.mu.Lock()
+	c.feeds[prefix] = feedState{running: true, live: true}
+	c.mu.Unlock()
+	wch := c.cli.Watch(c.ctx, prefix, clientv3.WithPrefix(), clientv3.WithRev(rev+1))
+	for resp := range wch {
+		if resp.Err() != nil {
+			return
+		}
+		c.mu.Lock()
+		for _, ev := range resp.Events {
+			key := string(ev.Kv.Key)
+			id, err := strconv.ParseInt(string(ev.Kv.Value), 10, 64)
+			if ev.Type == clientv3.EventTypeDelete || err != nil {
+				delete(c.m, key)
+			} else {
+				c.m[key] = id
+			}
+		}
+		c.mu.Unlock()
+	}
+}
+
+// rangeInPages reads every key under prefix as of one revision, in pages
+// of pageSize*4 keys, handing each page to fn; it returns the revision.
+func rangeInPages(ctx context.Context, cli *clientv3.Client, prefix string, fn func([]*mvccpb.KeyValue)) (int64, error) {
+	end := clientv3.GetPrefixRangeEnd(prefix)
+	var rev int64
+	from := prefix
+	for {
+		opts := []clientv3.OpOption{clientv3.WithRange(end), clientv3.WithLimit(pageSize * 4)}
+		if rev > 0 {
+			opts = append(opts, clientv3.WithRev(rev))
+		}
+		resp, err := cli.Get(ctx, from, opts...)
+		if err != nil {
+			return 0, err
+		}
+		if rev == 0 {
+			rev = resp.Header.Revision
+		}
+		fn(resp.Kvs)
+		if !resp.More || len(resp.Kvs) == 0 {
+			return rev, nil
+		}
+		from = string(resp.Kvs[len(resp.Kvs)-1].Key) + "\x00"
+	}
+}
+
+// indexedID is the id this Store believes holds key in the unique index
+// field of table, from the read cache when there is one, else from the
+// index copy (whose feed it starts). Callers verify it with a compare.
+func (s *Store) indexedID(table, field, key string) (int64, bool) {
+	if s.mirror != nil {
+		if id, ok := s.mirror.peekIndex(key); ok {
+			return id, true
+		}
+	} else {
+		s.index.follow(s.keys.Unique(table, field) + "/")
+	}
+	return s.index.get(key)
+}
+
+// live reports whether the index under prefix is loaded and followed.
+func (c *indexCache) live(prefix string) bool {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.feeds[prefix].live
+}
