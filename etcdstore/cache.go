@@ -53,12 +53,15 @@ type mirror struct {
 // entry is one key of the mirror; rec is the decoded record for record
 // keys (nil for index, lock and other keys), a node's with its lock
 // merged in. Entries are immutable once in the tree: a change replaces
-// the entry, so readers may use rec without copying it.
+// the entry, so readers may use rec without copying it. Only what reads
+// use is kept (no etcd KeyValue, no second copy of the key): the mirror
+// holds hundreds of thousands of small index entries.
 type entry struct {
-	key string
-	kv  *mvccpb.KeyValue
-	rec protoreflect.Message
-	t   *table
+	key               string
+	value             string // index ids and lock holders; "" for decoded records
+	createRev, modRev int64
+	rec               protoreflect.Message
+	t                 *table
 	// For nodes: the lock key's revisions (0 when unreserved), and the
 	// fast columns boxed once (boxedColumns) for rows built without
 	// allocating.
@@ -254,16 +257,15 @@ func (m *mirror) apply(events []*clientv3.Event, rev int64) {
 // makeEntry decodes record keys; a record that does not decode is kept
 // undecoded, and reads of it go to etcd, which reports the corruption.
 func (m *mirror) makeEntry(kv *mvccpb.KeyValue) *entry {
-	e := &entry{key: string(kv.Key), kv: kv}
+	e := &entry{key: string(kv.Key), createRev: kv.CreateRevision, modRev: kv.ModRevision}
 	if t := m.s.tableOfKey(e.key); t != nil {
 		msg := t.newMsg()
 		if err := unmarshalRecord(kv.Value, msg); err == nil {
 			e.rec, e.t = msg.ProtoReflect(), t
-			// The decoded record is what reads use: drop the bytes.
-			e.kv = &mvccpb.KeyValue{Key: kv.Key, CreateRevision: kv.CreateRevision,
-				ModRevision: kv.ModRevision, Version: kv.Version, Lease: kv.Lease}
+			return e // the decoded record is what reads use: drop the bytes
 		}
 	}
+	e.value = string(kv.Value)
 	return e
 }
 
@@ -286,7 +288,7 @@ func withLock(n, lock *entry) {
 	n.lockCreateRev, n.lockModRev = 0, 0
 	holder := ""
 	if lock != nil {
-		n.lockCreateRev, n.lockModRev, holder = lock.kv.CreateRevision, lock.kv.ModRevision, string(lock.kv.Value)
+		n.lockCreateRev, n.lockModRev, holder = lock.createRev, lock.modRev, lock.value
 	}
 	applyLock(n.rec, holder, n.lockCreateRev)
 	n.boxed = boxedColumns(n.rec.Interface().(*pb.Node))

@@ -49,7 +49,7 @@ func (m *mirror) selfCheck(ctx context.Context) bool {
 	rev := m.rev
 	mine := newDigest()
 	m.kvs.Ascend(func(e *entry) bool {
-		mine.add(e.key, e.kv.CreateRevision, e.kv.ModRevision)
+		mine.add(e.key, e.createRev, e.modRev)
 		return true
 	})
 	m.mu.RUnlock()

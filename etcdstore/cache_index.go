@@ -61,9 +61,9 @@ func (x *nodeIndex) update(s *Store, e *entry, add bool) {
 			return
 		}
 		if add {
-			addTo(x.byHolder, string(e.kv.Value), id)
+			addTo(x.byHolder, e.value, id)
 		} else {
-			removeFrom(x.byHolder, string(e.kv.Value), id)
+			removeFrom(x.byHolder, e.value, id)
 		}
 		return
 	}

@@ -84,7 +84,7 @@ func (m *mirror) storedOf(e *entry, shared bool) stored {
 	if !shared {
 		rec = proto.Clone(rec.Interface()).ProtoReflect()
 	}
-	return stored{rec: rec, modRev: e.kv.ModRevision, lockCreateRev: e.lockCreateRev, lockModRev: e.lockModRev, boxed: e.boxed}
+	return stored{rec: rec, modRev: e.modRev, lockCreateRev: e.lockCreateRev, lockModRev: e.lockModRev, boxed: e.boxed}
 }
 
 // getByID serves getByID from the mirror; served is false when the store
@@ -120,7 +120,7 @@ func (m *mirror) getByUnique(ctx context.Context, t *table, indexKey string) (st
 	if !ok {
 		return stored{}, false, true, nil
 	}
-	id, err := strconv.ParseInt(string(e.kv.Value), 10, 64)
+	id, err := strconv.ParseInt(e.value, 10, 64)
 	if err != nil {
 		return stored{}, false, false, nil
 	}
@@ -140,7 +140,7 @@ func (m *mirror) peekIndex(key string) (int64, bool) {
 	if !ok {
 		return 0, false
 	}
-	id, err := strconv.ParseInt(string(e.kv.Value), 10, 64)
+	id, err := strconv.ParseInt(e.value, 10, 64)
 	return id, err == nil
 }
 
@@ -250,7 +250,7 @@ func (m *mirror) nodesOfPorts(ctx context.Context, addresses []string) (owners i
 		if !ok {
 			continue
 		}
-		pid, err := strconv.ParseInt(string(idx.kv.Value), 10, 64)
+		pid, err := strconv.ParseInt(idx.value, 10, 64)
 		if err != nil {
 			return 0, stored{}, false, nil
 		}
