@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"testing"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/ironic-etcd/ironic-etcd/etcdstore"
+	"github.com/ironic-etcd/ironic-etcd/pb"
 )
 
 // Benchmarks of the hot paths, against the package's embedded etcd; run
@@ -106,3 +109,21 @@ func benchWalk(b *testing.B, opts ...etcdstore.Option) {
 
 func BenchmarkNodeListWalk(b *testing.B)       { benchWalk(b) }
 func BenchmarkNodeListWalkCached(b *testing.B) { benchWalk(b, etcdstore.WithReadCache()) }
+
+// BenchmarkRawGetNode is the floor of the lookups: one linearizable Get
+// of a node record, decoded.
+func BenchmarkRawGetNode(b *testing.B) {
+	f := newFixture(b)
+	benchNodes(b, f, 100)
+	key := f.Keys().Record("nodes", 1)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		resp, err := client.Get(f.ctx, key)
+		if err != nil || len(resp.Kvs) != 1 {
+			b.Fatal(err)
+		}
+		if err := proto.Unmarshal(resp.Kvs[0].Value, &pb.Node{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
