@@ -102,7 +102,7 @@ func invalidParam(format string, args ...any) *Error {
 	return newError(ErrInvalidParameterValue, msg, "err", msg)
 }
 
-// NodeLockedError returns the holder of a NodeLocked error, if err is one.
+// NodeLockedHolder returns the holder of a NodeLocked error, if err is one.
 func NodeLockedHolder(err error) (holder string, ok bool) {
 	var e *Error
 	if errors.As(err, &e) && errors.Is(e.Kind, ErrNodeLocked) {
@@ -117,6 +117,10 @@ func errNodeNotFound(node string) error {
 
 func errNodeLocked(node, host string) error {
 	return newError(ErrNodeLocked, fmt.Sprintf("node %s is locked by host %s, please retry after the current operation is completed", node, host), "node", node, "host", host)
+}
+
+func errInstanceAssociated(inst, node string) error {
+	return newError(ErrInstanceAssociated, fmt.Sprintf("instance %s is already associated with a node, it cannot be associated with this other node %s", inst, node), "instance_uuid", inst, "node", node)
 }
 
 func errInvalidIdentity(ident string) error {

@@ -72,7 +72,7 @@ func parseOrder(t *table, o ListOptions) (order, error) {
 	}
 	// NULL is the lowest value (SQLite, MySQL): first ascending, last
 	// descending, unless oslo.db's explicit forms say otherwise.
-	switch dir := strings.ToLower(o.SortDir); dir {
+	switch o.SortDir { // exactly these spellings, as oslo.db
 	case "", "asc", "asc-nullsfirst":
 		ord.nullsLow = true
 	case "desc", "desc-nullslast":

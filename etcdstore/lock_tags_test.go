@@ -2,6 +2,7 @@ package etcdstore_test
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -189,5 +190,51 @@ func TestNodeTags(t *testing.T) {
 	for _, bad := range []string{"", strings.Repeat("t", 256), "ctl\x01", string([]byte{0xff})} {
 		_, err := f.AddNodeTag(f.ctx, n.Id, bad)
 		wantErr(t, err, etcdstore.ErrInvalidParameterValue)
+	}
+}
+
+// A node holds at most 1,000 tags (README, deliberate difference 1): more
+// is refused and changes nothing.
+func TestTagsPerNodeBound(t *testing.T) {
+	f := newFixture(t)
+	n := f.mustNode(t, nil)
+	tags := make([]string, 1001)
+	for i := range tags {
+		tags[i] = fmt.Sprintf("t%d", i)
+	}
+	_, err := f.SetNodeTags(f.ctx, n.Id, tags)
+	wantErr(t, err, etcdstore.ErrInvalidParameterValue)
+	if got, err := f.GetNodeTagsByNodeID(f.ctx, n.Id); err != nil || len(got) != 0 {
+		t.Fatalf("after a refused set: %d tags, %v", len(got), err)
+	}
+	if got, err := f.SetNodeTags(f.ctx, n.Id, tags[:1000]); err != nil || len(got) != 1000 {
+		t.Fatalf("1,000 tags: %d, %v", len(got), err)
+	}
+	_, err = f.AddNodeTag(f.ctx, n.Id, "one-more")
+	wantErr(t, err, etcdstore.ErrInvalidParameterValue)
+	if _, err := f.AddNodeTag(f.ctx, n.Id, "t7"); err != nil {
+		t.Fatalf("adding a tag the node has: %v", err)
+	}
+	if got, _ := f.GetNodeTagsByNodeID(f.ctx, n.Id); len(got) != 1000 {
+		t.Fatalf("%d tags", len(got))
+	}
+}
+
+// An empty reservation holder is refused everywhere (README, deliberate
+// difference 2) and writes nothing.
+func TestEmptyHolderRefused(t *testing.T) {
+	f := newFixture(t)
+	n := f.mustNode(t, nil)
+	before := f.keysUnder(t)
+	_, err := f.ReserveNode(f.ctx, "", n.Uuid)
+	wantErr(t, err, etcdstore.ErrInvalidParameterValue)
+	wantErr(t, f.ReleaseNode(f.ctx, "", n.Uuid), etcdstore.ErrInvalidParameterValue)
+	wantErr(t, f.ClearNodeReservationsForConductor(f.ctx, ""), etcdstore.ErrInvalidParameterValue)
+	_, err = f.UpdateNode(f.ctx, n.Uuid, etcdstore.Values{"reservation": ""})
+	wantErr(t, err, etcdstore.ErrInvalidParameterValue)
+	_, err = f.CreateNode(f.ctx, etcdstore.Values{"reservation": ""})
+	wantErr(t, err, etcdstore.ErrInvalidParameterValue)
+	if after := f.keysUnder(t); !slices.Equal(before, after) {
+		t.Fatalf("keys changed: %v -> %v", before, after)
 	}
 }

@@ -182,7 +182,7 @@ func TestNodePagination(t *testing.T) {
 	if page, err := f.GetNodeList(f.ctx, etcdstore.NodeFilter{}, etcdstore.ListOptions{Limit: etcdstore.Limit(0)}); err != nil || len(page) != 0 {
 		t.Fatal(page, err)
 	}
-	for _, bad := range []etcdstore.ListOptions{{SortKey: "foo"}, {SortKey: "tags"}, {SortDir: "up"}, {Limit: etcdstore.Limit(-1)},
+	for _, bad := range []etcdstore.ListOptions{{SortKey: "foo"}, {SortKey: "tags"}, {SortDir: "up"}, {SortDir: "ASC"}, {SortDir: "Desc"}, {Limit: etcdstore.Limit(-1)},
 		{Marker: &pb.Port{}}} {
 		_, err := f.GetNodeList(f.ctx, etcdstore.NodeFilter{}, bad)
 		wantErr(t, err, etcdstore.ErrInvalidParameterValue)

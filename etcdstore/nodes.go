@@ -63,14 +63,15 @@ func (s *Store) CreateNode(ctx context.Context, values Values) (*pb.Node, error)
 }
 
 // newRecord builds a record of msg's type from values with the defaults
-// every table shares: a generated uuid, created_at now, "{}" for JSON
+// every table shares: a uuid generated when absent, null or empty (for
+// every type, see README), created_at now, "{}" for JSON
 // columns. Keys in skip are handled by the caller. autoID is true when
 // values has no id.
 func (s *Store) newRecord(msg proto.Message, values Values, skip ...string) (rec protoreflect.Message, autoID bool, err error) {
 	rec = msg.ProtoReflect()
 	for name, v := range values {
-		if contains(skip, name) || name == "id" && v == nil {
-			continue
+		if contains(skip, name) || (name == "id" || name == "uuid") && v == nil {
+			continue // null id or uuid: generated, as when absent
 		}
 		if err := setValue(rec, name, v); err != nil {
 			return nil, false, err
@@ -229,6 +230,11 @@ func (s *Store) UpdateNode(ctx context.Context, nodeID string, values Values, op
 			extra.add(lock)
 			return extra, err
 		})
+	if isErr(err, ErrInstanceAssociated) {
+		// The reference names the node as the caller did (§7.13).
+		inst, _ := values["instance_uuid"].(string)
+		return nil, errInstanceAssociated(inst, nodeID)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -217,6 +217,11 @@ func TestUpdateNodeChecksInOrder(t *testing.T) {
 	}
 	_, err = f.UpdateNode(f.ctx, n.Uuid, etcdstore.Values{"instance_uuid": uuidC})
 	wantErr(t, err, etcdstore.ErrInstanceAssociated)
+	// The node parameter is the identity the caller gave (BEHAVIOUR §7.13).
+	_, err = f.UpdateNode(f.ctx, id(n.Id), etcdstore.Values{"instance_uuid": uuidC})
+	if !errors.As(err, &e) || !errors.Is(err, etcdstore.ErrInstanceAssociated) || e.Param("node") != id(n.Id) || e.Param("instance_uuid") != uuidC {
+		t.Fatalf("InstanceAssociated params: %v", err)
+	}
 	_, err = f.UpdateNode(f.ctx, n.Uuid, etcdstore.Values{"name": "taken"})
 	wantErr(t, err, etcdstore.ErrDuplicateName)
 	for _, k := range []string{"id", "tags"} {

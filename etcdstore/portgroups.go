@@ -19,7 +19,9 @@ import (
 // id); NodeNotFound for a missing node. One round trip.
 func (s *Store) CreatePortgroup(ctx context.Context, values Values) (*pb.Portgroup, error) {
 	defaults := Values{"standalone_ports_supported": true}
-	if m, _ := values["mode"].(string); m == "" {
+	// Missing, null or "": the default. Any other value, of any type, goes
+	// to the record, which refuses a wrong type.
+	if m, isString := values["mode"].(string); values["mode"] == nil || isString && m == "" {
 		defaults["mode"] = s.opts.defaultPortgroupMode()
 		if _, given := values["mode"]; given {
 			values = copyValues(values)

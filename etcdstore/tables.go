@@ -56,8 +56,7 @@ var nodesTable = &table{
 			return newError(ErrDuplicateName, fmt.Sprintf("a node with name %s already exists", name), "name", name)
 		}},
 		{name: "instance_uuid", columns: []string{"instance_uuid"}, clash: func(r protoreflect.Message) error {
-			inst, node := str(r, "instance_uuid"), recordUUID(r)
-			return newError(ErrInstanceAssociated, fmt.Sprintf("instance %s is already associated with a node, it cannot be associated with this other node %s", inst, node), "instance_uuid", inst, "node", node)
+			return errInstanceAssociated(str(r, "instance_uuid"), recordUUID(r))
 		}},
 		{name: "uuid", columns: []string{"uuid"}, clash: func(r protoreflect.Message) error {
 			return errAlreadyExists(ErrNodeAlreadyExists, "a node", recordUUID(r))
