@@ -1,0 +1,292 @@
+package etcdstore
+
+import (
+	"context"
+	"strconv"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/ironic-etcd/ironic-etcd/pb"
+)
+
+// The create, update and remove shapes of records.go's header comment.
+
+// create inserts rec and returns the revision it was written at. With
+// autoID the record gets the next id of its table; an id that meets an
+// explicitly created record is skipped. extra, if not nil, adds compares
+// and operations that depend on the id. One round trip (plus one per id
+// block taken).
+func (s *Store) create(ctx context.Context, t *table, rec protoreflect.Message, autoID bool, extraFor func(id int64) txnPart) (int64, error) {
+	for {
+		if autoID {
+			id, err := s.ids.next(ctx, t.name)
+			if err != nil {
+				return 0, err
+			}
+			setRecordID(rec, id)
+		}
+		id := recordID(rec)
+		if id < 1 {
+			return 0, invalidParam("%s id must be a positive integer, not %d", t.noun, id)
+		}
+		data, err := encode(t, rec)
+		if err != nil {
+			return 0, err
+		}
+		var extra txnPart
+		if extraFor != nil {
+			extra = extraFor(id)
+		}
+		recKey := s.keys.Record(t.name, id)
+		idText := strconv.FormatInt(id, 10)
+		var b txnBuilder
+		b.claim(recKey, string(data))
+		members := s.memberKeys(t, rec)
+		for _, mk := range members {
+			b.ops = append(b.ops, clientv3.OpPut(mk.key, ""))
+			if mk.m.mustExist {
+				b.requireOwner(mk.ownerKey)
+			}
+		}
+		uniques := s.uniqueKeys(t, rec)
+		for _, k := range uniques {
+			b.claim(k.key, idText)
+		}
+		b.add(extra)
+		resp, err := b.commit(ctx, s.cli)
+		if err != nil {
+			return 0, etcdError(err, true)
+		}
+		if resp.Succeeded {
+			for _, k := range uniques {
+				s.index.put(k.key, id)
+			}
+			if !t.locked || len(extra.ops) == 0 { // a node created with its lock is read before it is updated
+				s.recent.put(t, stored{rec: rec, modRev: resp.Header.Revision})
+			}
+			return resp.Header.Revision, nil
+		}
+		r := resp.Responses
+		next := 1
+		for _, mk := range members {
+			if !mk.m.mustExist {
+				continue
+			}
+			if r[next].GetResponseRange().Count == 0 {
+				return 0, mk.m.owner.notFound(strconv.FormatInt(mk.ownerID, 10))
+			}
+			next++
+		}
+		for i, k := range uniques {
+			if r[next+i].GetResponseRange().Count > 0 {
+				return 0, k.u.clash(rec)
+			}
+		}
+		if r[0].GetResponseRange().Count > 0 {
+			if autoID {
+				s.ids.skip(t.name, id)
+				continue
+			}
+			return 0, t.alreadyExists(rec)
+		}
+		// Only a caller's compare failed: the caller's part decides.
+		return 0, errExtraCompare
+	}
+}
+
+// errExtraCompare reports that a transaction failed on a compare the
+// caller added; callers that add compares translate it.
+var errExtraCompare = invalidParam("a precondition of the write no longer holds")
+
+// mutation computes the new state of a record from the current one and
+// may add compares and operations to the update transaction.
+type mutation func(cur stored, next protoreflect.Message) (txnPart, error)
+
+// update writes mutate(cur) with a compare on the revision read. On a
+// conflict it retries with the fresh value the failed transaction
+// returned; a mutation that changes nothing writes nothing. updated_at is
+// set to now on a change unless keepUpdatedAt (the caller supplied it).
+// notFound names the error for a record deleted meanwhile. One round trip
+// per attempt.
+func (s *Store) update(ctx context.Context, t *table, cur stored, keepUpdatedAt bool, notFound func() error, mutate mutation) (stored, error) {
+	for {
+		next := proto.Clone(cur.rec.Interface()).ProtoReflect()
+		extra, err := mutate(cur, next)
+		noChange := err == nil && proto.Equal(next.Interface(), cur.rec.Interface()) && len(extra.ops) == 0
+		if cur.remembered && (err != nil || noChange) {
+			// A refusal or a no-op must be judged on the current state.
+			fresh, found, rerr := s.getByID(ctx, t, recordID(cur.rec))
+			if rerr != nil {
+				return stored{}, rerr
+			}
+			if !found {
+				s.recent.forget(t, recordID(cur.rec))
+				return stored{}, notFound()
+			}
+			cur = fresh
+			continue
+		}
+		if err != nil {
+			return stored{}, err
+		}
+		if noChange {
+			return cur, nil
+		}
+		if !keepUpdatedAt {
+			stamp(next, "updated_at", timestampOf(s.now()))
+		}
+		data, err := encode(t, next)
+		if err != nil {
+			return stored{}, err
+		}
+		id := recordID(next)
+		recKey := s.keys.Record(t.name, id)
+		b := txnBuilder{
+			cmps:    []clientv3.Cmp{clientv3.Compare(clientv3.ModRevision(recKey), "=", cur.modRev)},
+			ops:     []clientv3.Op{clientv3.OpPut(recKey, string(data))},
+			elseOps: s.readOps(t, id),
+		}
+		nReads := len(b.elseOps)
+
+		var added []indexKey
+		oldUniques := keySet(s.uniqueKeys(t, cur.rec))
+		for _, k := range s.uniqueKeys(t, next) {
+			if oldUniques[k.key] {
+				delete(oldUniques, k.key)
+				continue
+			}
+			added = append(added, k)
+		}
+		for k := range oldUniques {
+			b.ops = append(b.ops, clientv3.OpDelete(k))
+		}
+		var refs []memberKey
+		oldMembers := map[string]bool{}
+		for _, mk := range s.memberKeys(t, cur.rec) {
+			oldMembers[mk.key] = true
+		}
+		for _, mk := range s.memberKeys(t, next) {
+			if oldMembers[mk.key] {
+				delete(oldMembers, mk.key)
+				continue
+			}
+			b.ops = append(b.ops, clientv3.OpPut(mk.key, ""))
+			if mk.m.mustExist {
+				refs = append(refs, mk)
+				b.requireOwner(mk.ownerKey)
+			}
+		}
+		for k := range oldMembers {
+			b.ops = append(b.ops, clientv3.OpDelete(k))
+		}
+		idText := strconv.FormatInt(id, 10)
+		for _, k := range added {
+			b.claim(k.key, idText)
+		}
+		b.add(extra)
+		resp, err := b.commit(ctx, s.cli)
+		if err != nil {
+			return stored{}, etcdError(err, true)
+		}
+		if resp.Succeeded {
+			for _, k := range added {
+				s.index.put(k.key, id)
+			}
+			st := s.afterWrite(t, next, resp.Header.Revision, cur)
+			s.recent.put(t, st)
+			return st, nil
+		}
+		fresh, found, err := s.parseRead(t, resp.Responses[:nReads])
+		if err != nil {
+			return stored{}, err
+		}
+		if !found {
+			s.recent.forget(t, id)
+			return stored{}, notFound()
+		}
+		if fresh.modRev != cur.modRev || fresh.lockModRev != cur.lockModRev || cur.remembered {
+			cur = fresh // lost a race: redo the mutation on the fresh value
+			if err := ctx.Err(); err != nil {
+				return stored{}, err
+			}
+			continue
+		}
+		r := resp.Responses[nReads:]
+		for i, mk := range refs {
+			if r[i].GetResponseRange().Count == 0 {
+				return stored{}, mk.m.owner.notFound(strconv.FormatInt(mk.ownerID, 10))
+			}
+		}
+		for i, k := range added {
+			if r[len(refs)+i].GetResponseRange().Count > 0 {
+				return stored{}, k.u.clash(next)
+			}
+		}
+		return stored{}, errExtraCompare
+	}
+}
+
+// afterWrite is the stored state of a record just written at revision rev;
+// a node whose update took or dropped its lock gets the lock's new state.
+func (s *Store) afterWrite(t *table, rec protoreflect.Message, rev int64, prev stored) stored {
+	st := stored{rec: rec, modRev: rev, lockCreateRev: prev.lockCreateRev, lockModRev: prev.lockModRev}
+	if t.locked {
+		holder := rec.Interface().(*pb.Node).GetReservation()
+		if holder != prev.rec.Interface().(*pb.Node).GetReservation() {
+			st.lockCreateRev, st.lockModRev = 0, 0
+			if holder != "" {
+				st.lockCreateRev, st.lockModRev = rev, rev
+			}
+			applyLock(rec, holder, st.lockCreateRev)
+		}
+	}
+	return st
+}
+
+func keySet(ks []indexKey) map[string]bool {
+	m := make(map[string]bool, len(ks))
+	for _, k := range ks {
+		m[k.key] = true
+	}
+	return m
+}
+
+// removeOps are the deletes that remove a record with its index and
+// membership keys (and a node's lock).
+func (s *Store) removeOps(t *table, rec protoreflect.Message) []clientv3.Op {
+	id := recordID(rec)
+	ops := []clientv3.Op{clientv3.OpDelete(s.keys.Record(t.name, id))}
+	if t.locked {
+		ops = append(ops, clientv3.OpDelete(s.keys.Reservation(id)),
+			clientv3.OpDelete(s.keys.Waiters(id), clientv3.WithPrefix()))
+	}
+	for _, k := range s.uniqueKeys(t, rec) {
+		ops = append(ops, clientv3.OpDelete(k.key))
+	}
+	for _, mk := range s.memberKeys(t, rec) {
+		ops = append(ops, clientv3.OpDelete(mk.key))
+	}
+	return ops
+}
+
+// remove deletes the record at cur if it is unchanged, with extra's
+// compares and operations. When the record changed meanwhile it returns
+// the fresh state (found=false if it is gone) and done=false, so the
+// caller re-checks its conditions and retries. One round trip.
+func (s *Store) remove(ctx context.Context, t *table, cur stored, extra txnPart) (done bool, fresh stored, found bool, err error) {
+	id := recordID(cur.rec)
+	cmps := append([]clientv3.Cmp{clientv3.Compare(clientv3.ModRevision(s.keys.Record(t.name, id)), "=", cur.modRev)}, extra.cmps...)
+	ops := append(s.removeOps(t, cur.rec), extra.ops...)
+	resp, err := s.cli.Txn(ctx).If(cmps...).Then(ops...).Else(s.readOps(t, id)...).Commit()
+	if err != nil {
+		return false, stored{}, false, etcdError(err, true)
+	}
+	if resp.Succeeded {
+		s.recent.forget(t, id)
+		return true, stored{}, false, nil
+	}
+	fresh, found, err = s.parseRead(t, resp.Responses)
+	return false, fresh, found, err
+}
