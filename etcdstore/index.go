@@ -20,11 +20,11 @@ import (
 // Each index is copied in full and then kept current by a watch, from the
 // first time the Store looks a value up in it (follow; the node uuid index
 // from the start, as most lookups and reservations name nodes by uuid);
-// entries learned
-// from single lookups fill in meanwhile. A broken watch (compaction, lost
-// connection) drops the feed; the next lookup starts it again. Memory: one
-// map entry per indexed value, about 100 bytes (10 MB per 100,000 nodes
-// for the node uuid index).
+// entries learned from single lookups fill in meanwhile. A broken watch
+// (compaction, lost connection) drops the feed; the next lookup starts it
+// again. With the read cache the Store uses the cache's copy instead.
+// Memory: one map entry per indexed value, about 100 bytes (10 MB per
+// 100,000 nodes for the node uuid index).
 type indexCache struct {
 	cli    *clientv3.Client
 	ctx    context.Context
