@@ -2,9 +2,15 @@ package etcdstore_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
 
 	"github.com/ironic-etcd/ironic-etcd/etcdstore"
+	"github.com/ironic-etcd/ironic-etcd/internal/etcdtest"
 	"github.com/ironic-etcd/ironic-etcd/pb"
 )
 
@@ -154,5 +160,48 @@ func TestPortsByNodeAtOneRevision(t *testing.T) {
 		if len(ports) == 0 {
 			t.Fatal("node a listed without ports, though it always had one")
 		}
+	}
+}
+
+// A feed whose watch breaks (here: the cluster compacted past it while the
+// client was cut off) stops, and the next lookup starts it again from a
+// fresh copy.
+func TestIndexCopyRestartsAfterCompaction(t *testing.T) {
+	f := newFixture(t)
+	proxy, err := etcdtest.NewProxy(strings.TrimPrefix(server.Endpoints[0], "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer proxy.Close()
+	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{proxy.Endpoint()}, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	reader, err := etcdstore.New(cli, etcdstore.WithPrefix(f.prefix))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	waitUntil(t, "node uuid index live", func() bool { return reader.IndexLive("nodes", "uuid") })
+
+	proxy.Block()
+	n := f.mustNode(t, nil)
+	if _, err := client.Compact(f.ctx, f.revision(t)); err != nil {
+		t.Fatal(err)
+	}
+	proxy.Unblock()
+	waitUntil(t, "the broken feed to stop", func() bool { return !reader.IndexLive("nodes", "uuid") })
+	key := f.Keys().Unique("nodes", "uuid", n.GetUuid())
+	deadline := time.Now().Add(20 * time.Second)
+	for !(reader.IndexLive("nodes", "uuid") && reader.IndexHas(key, n.GetId())) {
+		got, err := reader.GetNodeByUUID(f.ctx, n.GetUuid()) // answers right meanwhile, and restarts the feed
+		if err != nil || got.GetId() != n.GetId() {
+			t.Fatalf("lookup while the feed is down: %v, %v", got.GetId(), err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the feed did not restart")
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
