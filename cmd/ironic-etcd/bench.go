@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -19,7 +20,7 @@ func init() { subcommands = append(subcommands, newBenchCmd) }
 
 func newBenchCmd(g *globalFlags) *cobra.Command {
 	cfg := bench.Config{}
-	var workloads string
+	var workloads, cpuProfile string
 	var quiet bool
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -49,6 +50,18 @@ prefix, or --prefix, which must be empty).`,
 				return err
 			}
 			defer stop()
+			if cpuProfile != "" {
+				// The whole run, embedded etcd included: where a ratio is lost.
+				pf, err := os.Create(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer pf.Close()
+				if err := pprof.StartCPUProfile(pf); err != nil {
+					return err
+				}
+				defer pprof.StopCPUProfile()
+			}
 			results, err := bench.Run(context.Background(), cli, cfg)
 			if g.output == "json" {
 				if perr := bench.PrintJSON(cmd.OutOrStdout(), results); perr != nil {
@@ -68,6 +81,7 @@ prefix, or --prefix, which must be empty).`,
 	f.IntSliceVar(&cfg.Ks, "k", []int{1, 8, 32}, "W5 worker counts")
 	f.Uint64Var(&cfg.Seed, "seed", 1, "data set seed")
 	f.BoolVarP(&quiet, "quiet", "q", false, "no progress bars or log lines")
+	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
 	return cmd
 }
 
