@@ -27,7 +27,7 @@ type Server struct {
 // Start launches a single-member cluster in a new temp dir and waits until
 // it serves. Close removes the dir.
 func Start() (*Server, error) {
-	dir, err := os.MkdirTemp("", "ironic-etcd-test-")
+	dir, err := os.MkdirTemp("", "ironic-etcd-embedded-")
 	if err != nil {
 		return nil, err
 	}
