@@ -115,7 +115,7 @@ func (c *indexCache) feed(prefix string) {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		for _, kv := range kvs {
-			if id, err := strconv.ParseInt(string(kv.Value), 10, 64); err == nil {
+			if id, err := indexEntryID(kv); err == nil {
 				c.m[string(kv.Key)] = id
 			}
 		}
@@ -134,7 +134,7 @@ func (c *indexCache) feed(prefix string) {
 		c.mu.Lock()
 		for _, ev := range resp.Events {
 			key := string(ev.Kv.Key)
-			id, err := strconv.ParseInt(string(ev.Kv.Value), 10, 64)
+			id, err := indexEntryID(ev.Kv)
 			if ev.Type == clientv3.EventTypeDelete || err != nil {
 				delete(c.m, key)
 			} else {
@@ -143,6 +143,15 @@ func (c *indexCache) feed(prefix string) {
 		}
 		c.mu.Unlock()
 	}
+}
+
+// indexEntryID is the record id a unique-index entry holds.
+func indexEntryID(kv *mvccpb.KeyValue) (int64, error) {
+	id, err := strconv.ParseInt(string(kv.Value), 10, 64)
+	if err != nil {
+		return 0, invalidParam("corrupt index entry %s: %q", kv.Key, kv.Value)
+	}
+	return id, nil
 }
 
 // rangeInPages reads every key under prefix as of one revision, in pages

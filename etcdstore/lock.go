@@ -145,8 +145,8 @@ func (s *Store) targetNode(ctx context.Context, id ident, fresh bool) (nodeTarge
 		if len(resp.Kvs) == 0 {
 			return nodeTarget{}, false, nil
 		}
-		if nid, err = strconv.ParseInt(string(resp.Kvs[0].Value), 10, 64); err != nil {
-			return nodeTarget{}, false, invalidParam("corrupt index entry %s", key)
+		if nid, err = indexEntryID(resp.Kvs[0]); err != nil {
+			return nodeTarget{}, false, err
 		}
 		s.index.put(key, nid)
 	}

@@ -3,7 +3,6 @@ package etcdstore
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -113,8 +112,8 @@ func (s *Store) portsByAddress(ctx context.Context, addresses []string) ([]store
 			rs = rs[1:]
 			var id int64
 			if len(kvs) > 0 {
-				if id, err = strconv.ParseInt(string(kvs[0].Value), 10, 64); err != nil {
-					return nil, 0, invalidParam("corrupt index entry %s: %q", kvs[0].Key, kvs[0].Value)
+				if id, err = indexEntryID(kvs[0]); err != nil {
+					return nil, 0, err
 				}
 			}
 			if g.known {

@@ -67,9 +67,9 @@ func (s *Store) followIndex(ctx context.Context, t *table, key string, kvs []*mv
 	if len(kvs) == 0 {
 		return stored{}, false, nil
 	}
-	id, err := strconv.ParseInt(string(kvs[0].Value), 10, 64)
+	id, err := indexEntryID(kvs[0])
 	if err != nil {
-		return stored{}, false, invalidParam("corrupt index entry %s: %q", key, kvs[0].Value)
+		return stored{}, false, err
 	}
 	st, found, err := s.getByID(ctx, t, id)
 	if err != nil || !found {
