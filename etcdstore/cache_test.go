@@ -7,15 +7,10 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
-	clientv3 "go.etcd.io/etcd/client/v3"
-	"go.uber.org/zap"
-
 	"github.com/ironic-etcd/ironic-etcd/etcdstore"
-	"github.com/ironic-etcd/ironic-etcd/internal/etcdtest"
 	"github.com/ironic-etcd/ironic-etcd/pb"
 )
 
@@ -269,16 +264,7 @@ func TestCacheNotReadyReadsEtcd(t *testing.T) {
 // state.
 func TestCacheReloadsAfterCompaction(t *testing.T) {
 	f := newFixture(t)
-	proxy, err := etcdtest.NewProxy(strings.TrimPrefix(server.Endpoints[0], "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer proxy.Close()
-	readerCli, err := clientv3.New(clientv3.Config{Endpoints: []string{proxy.Endpoint()}, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer readerCli.Close()
+	proxy, readerCli := proxiedClient(t)
 	reader, err := etcdstore.New(readerCli, etcdstore.WithPrefix(f.prefix), etcdstore.WithReadCache(), etcdstore.WithLogger(quietLog))
 	if err != nil {
 		t.Fatal(err)

@@ -2,15 +2,10 @@ package etcdstore_test
 
 import (
 	"errors"
-	"strings"
 	"testing"
 	"time"
 
-	clientv3 "go.etcd.io/etcd/client/v3"
-	"go.uber.org/zap"
-
 	"github.com/ironic-etcd/ironic-etcd/etcdstore"
-	"github.com/ironic-etcd/ironic-etcd/internal/etcdtest"
 	"github.com/ironic-etcd/ironic-etcd/pb"
 )
 
@@ -168,16 +163,7 @@ func TestPortsByNodeAtOneRevision(t *testing.T) {
 // fresh copy.
 func TestIndexCopyRestartsAfterCompaction(t *testing.T) {
 	f := newFixture(t)
-	proxy, err := etcdtest.NewProxy(strings.TrimPrefix(server.Endpoints[0], "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer proxy.Close()
-	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{proxy.Endpoint()}, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cli.Close()
+	proxy, cli := proxiedClient(t)
 	reader, err := etcdstore.New(cli, etcdstore.WithPrefix(f.prefix))
 	if err != nil {
 		t.Fatal(err)
