@@ -62,11 +62,11 @@ type entry struct {
 	createRev, modRev int64
 	rec               protoreflect.Message
 	t                 *table
-	// For nodes: the lock key's revisions (0 when unreserved), and the
-	// fast columns boxed once (boxedColumns) for rows built without
-	// allocating.
-	lockCreateRev, lockModRev int64
-	boxed                     []any
+	// For nodes: the lock key's ModRevision, the fencing token (0 when
+	// unreserved), and the fast columns boxed once (boxedColumns) for rows
+	// built without allocating.
+	lockModRev int64
+	boxed      []any
 }
 
 func entryLess(a, b *entry) bool { return a.key < b.key }
@@ -285,12 +285,12 @@ func nodeOfLock(s *Store, tree *btree.BTreeG[*entry], lockKey string) *entry {
 // withLock merges a lock entry (nil: none) into a node entry that readers
 // cannot see yet.
 func withLock(n, lock *entry) {
-	n.lockCreateRev, n.lockModRev = 0, 0
+	n.lockModRev = 0
 	holder := ""
 	if lock != nil {
-		n.lockCreateRev, n.lockModRev, holder = lock.createRev, lock.modRev, lock.value
+		n.lockModRev, holder = lock.modRev, lock.value
 	}
-	applyLock(n.rec, holder, n.lockCreateRev)
+	applyLock(n.rec, holder, n.lockModRev)
 	n.boxed = boxedColumns(n.rec.Interface().(*pb.Node))
 }
 

@@ -84,7 +84,7 @@ func (m *mirror) storedOf(e *entry, shared bool) stored {
 	if !shared {
 		rec = proto.Clone(rec.Interface()).ProtoReflect()
 	}
-	return stored{rec: rec, modRev: e.modRev, lockCreateRev: e.lockCreateRev, lockModRev: e.lockModRev, boxed: e.boxed}
+	return stored{rec: rec, modRev: e.modRev, lockModRev: e.lockModRev, boxed: e.boxed}
 }
 
 // getByID serves getByID from the mirror; served is false when the store

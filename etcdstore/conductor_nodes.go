@@ -78,7 +78,7 @@ func (s *Store) ClearNodeTargetPowerState(ctx context.Context, hostname string) 
 		if !found {
 			continue
 		}
-		_, err = s.update(ctx, nodesTable, cur, false, func() error { return nil },
+		_, err = s.update(ctx, nodesTable, ident{id: id}, cur, false, func() error { return nil },
 			func(now stored, next protoreflect.Message) (txnPart, error) {
 				n := next.Interface().(*pb.Node)
 				if n.GetReservation() != hostname || n.TargetPowerState == nil {

@@ -63,6 +63,11 @@ func (s *Store) loadConductor(ctx context.Context, hostname string) (conductorSt
 	return cs, true, nil
 }
 
+// byID is the identity updates of the conductor retry by: its id, which
+// keeps its hostname for good (registration never renames a record, and
+// conductor records are never deleted).
+func (cs conductorState) byID() ident { return ident{id: recordID(cs.rec)} }
+
 // liveNow reports whether a conductor counts as running for
 // register_conductor's duplicate check: online, and — when it registered
 // with a session — its lease still alive.
@@ -125,7 +130,7 @@ func (s *Store) RegisterConductor(ctx context.Context, values Values, updateExis
 				return nil, invalidParam("conductor %s exists with id %d; its id cannot change", host, recordID(cur.rec))
 			}
 		}
-		st, err := s.update(ctx, conductorsTable, cur.stored, false, func() error { return errConductorNotFound(host) },
+		st, err := s.update(ctx, conductorsTable, cur.byID(), cur.stored, false, func() error { return errConductorNotFound(host) },
 			func(_ stored, next protoreflect.Message) (txnPart, error) {
 				if err := applyConductorValues(next, values, o); err != nil {
 					return txnPart{}, err
@@ -206,7 +211,7 @@ func (s *Store) UnregisterConductor(ctx context.Context, hostname string) error 
 	if !found || !cur.rec.Interface().(*pb.Conductor).Online {
 		return errConductorNotFound(hostname)
 	}
-	_, err = s.update(ctx, conductorsTable, cur.stored, false, func() error { return errConductorNotFound(hostname) },
+	_, err = s.update(ctx, conductorsTable, cur.byID(), cur.stored, false, func() error { return errConductorNotFound(hostname) },
 		func(now stored, next protoreflect.Message) (txnPart, error) {
 			if !now.rec.Interface().(*pb.Conductor).Online {
 				return txnPart{}, errConductorNotFound(hostname)
@@ -233,7 +238,7 @@ func (s *Store) TouchConductor(ctx context.Context, hostname string, opts ...Con
 		if !found {
 			return errConductorNotFound(hostname)
 		}
-		_, err = s.update(ctx, conductorsTable, cur.stored, false, func() error { return errConductorNotFound(hostname) },
+		_, err = s.update(ctx, conductorsTable, cur.byID(), cur.stored, false, func() error { return errConductorNotFound(hostname) },
 			func(_ stored, next protoreflect.Message) (txnPart, error) {
 				c := next.Interface().(*pb.Conductor)
 				c.Online = true

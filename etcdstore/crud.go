@@ -112,7 +112,7 @@ func (s *Store) updateRecord(ctx context.Context, t *table, identArg string, res
 		return nil, notFound()
 	}
 	_, keep := values["updated_at"]
-	st, err := s.update(ctx, t, cur, keep, notFound, func(_ stored, next protoreflect.Message) (txnPart, error) {
+	st, err := s.update(ctx, t, id, cur, keep, notFound, func(_ stored, next protoreflect.Message) (txnPart, error) {
 		for name, v := range values {
 			if err := setValue(next, name, v); err != nil {
 				return txnPart{}, err
@@ -126,7 +126,8 @@ func (s *Store) updateRecord(ctx context.Context, t *table, identArg string, res
 	return st.rec, nil
 }
 
-// destroyRecord deletes the record named by ident. When notEmpty is set,
+// destroyRecord deletes the record named by ident (at the time of the
+// delete: a lost race resolves the identity again). When notEmpty is set,
 // the record must have no members under that membership prefix (checked
 // by a compare in the delete transaction, so a member added concurrently
 // fails the delete instead of dangling); notEmpty builds the error. Round
@@ -159,7 +160,8 @@ func (s *Store) destroyRecord(ctx context.Context, t *table, identArg string, re
 		if found && fresh.modRev == cur.modRev && prefix != "" {
 			return notEmpty() // only the emptiness compare failed
 		}
-		cur = fresh
+		// The record changed: delete what the identity names now.
+		cur, found, err = s.renamed(ctx, t, id, fresh, found)
 	}
 }
 

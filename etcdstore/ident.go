@@ -19,6 +19,21 @@ type ident struct {
 
 func (i ident) byID() bool { return i.uuid == "" && i.mac == "" }
 
+// names reports whether st, a record as read, is the one the identity
+// names: it has the id, the uuid (which never changes on a record) or the
+// MAC (which may move to another record). A write that retries after a
+// lost race re-resolves the identity when the record it read no longer
+// qualifies, instead of writing to whatever now has the id it read.
+func (i ident) names(st stored) bool {
+	switch {
+	case i.uuid != "":
+		return recordUUID(st.rec) == i.uuid
+	case i.mac != "":
+		return str(st.rec, "address") == strings.ToLower(i.mac)
+	}
+	return recordID(st.rec) == i.id
+}
+
 // parseIntLike reports whether s is the canonical base-10 form of an int64:
 // no sign but '-', no leading zero, no spaces, no decimal part.
 func parseIntLike(s string) (int64, bool) {

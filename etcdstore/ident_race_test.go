@@ -109,11 +109,13 @@ var identTables = []identTable{
 	},
 }
 
+// with is v with column k set to x.
 func with(v etcdstore.Values, k string, x any) etcdstore.Values {
-	out := etcdstore.Values{k: x}
+	out := etcdstore.Values{}
 	for key, val := range v {
 		out[key] = val
 	}
+	out[k] = x
 	return out
 }
 

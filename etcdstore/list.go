@@ -266,8 +266,8 @@ func (s *Store) scan(ctx context.Context, t *table, o order, keep func(protorefl
 				return nil, err
 			}
 			if l, ok := locks[recordID(st.rec)]; ok {
-				st.lockCreateRev, st.lockModRev = l.createRev, l.modRev
-				applyLock(st.rec, l.holder, l.createRev)
+				st.lockModRev = l.modRev
+				applyLock(st.rec, l.holder, l.modRev)
 			}
 			if keep != nil && !keep(st.rec) {
 				continue
@@ -291,8 +291,8 @@ func (s *Store) scan(ctx context.Context, t *table, o order, keep func(protorefl
 
 // lockKV is a node lock as read.
 type lockKV struct {
-	holder            string
-	createRev, modRev int64
+	holder string
+	modRev int64 // the fencing token
 }
 
 func readLocks(kvs []*mvccpb.KeyValue) map[int64]lockKV {
@@ -302,7 +302,7 @@ func readLocks(kvs []*mvccpb.KeyValue) map[int64]lockKV {
 		if err != nil {
 			continue
 		}
-		m[id] = lockKV{holder: string(kv.Value), createRev: kv.CreateRevision, modRev: kv.ModRevision}
+		m[id] = lockKV{holder: string(kv.Value), modRev: kv.ModRevision}
 	}
 	return m
 }

@@ -17,9 +17,22 @@ import (
 // the holder's tag. Taking it is a create-if-absent and releasing it a
 // delete-if-value-matches, each one transaction that never reads first;
 // a lock taken on behalf of a conductor session is bound to the session's
-// lease and vanishes with it. The lock key's create revision is the fencing
-// token (pb.Node.ReservationRevision): it changes every time the lock is
-// taken, even by the same tag.
+// lease and vanishes with it. update_node may also move it: setting
+// "reservation" to another holder puts the key with the new tag, bound to
+// no lease (the old holder's lease must not take the new holder's lock
+// with it).
+//
+// The fencing token (pb.Node.ReservationRevision) is the lock key's
+// ModRevision: the revision at which the current holder got the lock. The
+// key is written only when its holder changes — created by a reserve (or a
+// create or update that sets a reservation on an unreserved node), put
+// over by an update that moves it to another holder, never rewritten
+// otherwise — so the token changes at every change of holder and at every
+// reserve, even by the same tag (the key was deleted in between), and
+// stays put while the holder keeps the lock. For a lock taken by a reserve
+// it equals the key's create revision. A fence compares both the token and
+// the holder, and every update of a node compares the token as read, so
+// nothing decided on a lock that has since changed is written.
 
 // ReserveOption configures ReserveNode.
 type ReserveOption func(*reserveOptions)
@@ -45,10 +58,11 @@ type writeOpts struct {
 }
 
 // WithFence makes a node write conditional, in its own transaction, on the
-// lock still being held by holder under the reservation taken at revision
-// (the ReservationRevision of the node ReserveNode returned). A holder
-// that was paused past its lease and lost the node gets NodeLocked (or
-// NodeNotLocked) instead of a stale write.
+// lock still being held by holder under the token revision (the
+// ReservationRevision of the node ReserveNode, or the update that gave
+// holder the lock, returned). A holder that was paused past its lease and
+// lost the node — even if the lock came back to the same tag since — gets
+// NodeLocked (or NodeNotLocked) instead of a stale write.
 func WithFence(holder string, revision int64) WriteOption {
 	return func(o *writeOpts) { o.fenced, o.holder, o.revision = true, holder, revision }
 }
@@ -71,12 +85,12 @@ func (o writeOpts) fence(s *Store, cur stored) (txnPart, error) {
 	if node.GetReservation() == "" {
 		return txnPart{}, newError(ErrNodeNotLocked, fmt.Sprintf("node %s found not to be locked on release", node.Uuid), "node", node.Uuid)
 	}
-	if node.GetReservation() != o.holder || cur.lockCreateRev != o.revision {
+	if node.GetReservation() != o.holder || cur.lockModRev != o.revision {
 		return txnPart{}, errNodeLocked(node.Uuid, node.GetReservation())
 	}
 	key := s.keys.Reservation(node.Id)
 	return txnPart{cmps: []clientv3.Cmp{
-		clientv3.Compare(clientv3.CreateRevision(key), "=", o.revision),
+		clientv3.Compare(clientv3.ModRevision(key), "=", o.revision),
 		clientv3.Compare(clientv3.Value(key), "=", o.holder),
 	}}, nil
 }
@@ -102,21 +116,20 @@ func setReservation(node *pb.Node, v any) error {
 	return nil
 }
 
-// lockChange turns a change of a node's reservation in an update into
-// lock-key operations guarded by the lock's state as read.
-func (s *Store) lockChange(cur stored, next protoreflect.Message) (txnPart, error) {
+// lockChange turns a change of a node's holder in an update into a write
+// of the lock key (and only a change: a write is a new token). The update
+// compares the lock as read. A put without a lease detaches the key from
+// the old holder's lease.
+func (s *Store) lockChange(cur stored, next protoreflect.Message) txnPart {
 	holder := next.Interface().(*pb.Node).GetReservation()
 	if holder == cur.rec.Interface().(*pb.Node).GetReservation() {
-		return txnPart{}, nil
+		return txnPart{}
 	}
 	key := s.keys.Reservation(recordID(next))
-	part := txnPart{cmps: []clientv3.Cmp{clientv3.Compare(clientv3.CreateRevision(key), "=", cur.lockCreateRev)}}
 	if holder == "" {
-		part.ops = []clientv3.Op{clientv3.OpDelete(key)}
-	} else {
-		part.ops = []clientv3.Op{clientv3.OpPut(key, holder)}
+		return txnPart{ops: []clientv3.Op{clientv3.OpDelete(key)}}
 	}
-	return part, nil
+	return txnPart{ops: []clientv3.Op{clientv3.OpPut(key, holder)}}
 }
 
 // nodeTarget is a node identity turned into the node's id, with the
@@ -211,7 +224,7 @@ func (s *Store) ReserveNode(ctx context.Context, tag, nodeID string, opts ...Res
 			if err != nil {
 				return nil, err
 			}
-			st.lockCreateRev, st.lockModRev = resp.Header.Revision, resp.Header.Revision
+			st.lockModRev = resp.Header.Revision
 			applyLock(st.rec, tag, resp.Header.Revision)
 			s.recent.put(nodesTable, st)
 			return st.rec.Interface().(*pb.Node), nil
@@ -220,7 +233,7 @@ func (s *Store) ReserveNode(ctx context.Context, tag, nodeID string, opts ...Res
 		if err != nil {
 			return nil, err
 		}
-		if !found || !uuidMatches(st, id) {
+		if !found || !id.names(st) {
 			if tgt.index != "" && !fresh {
 				continue // the cached id of this uuid was stale
 			}
@@ -232,10 +245,6 @@ func (s *Store) ReserveNode(ctx context.Context, tag, nodeID string, opts ...Res
 		}
 		return nil, errNodeLocked(node.Uuid, node.GetReservation())
 	}
-}
-
-func uuidMatches(st stored, id ident) bool {
-	return id.uuid == "" || recordUUID(st.rec) == id.uuid
 }
 
 // ReleaseNode drops tag's lock on node nodeID (id or uuid). InvalidIdentity,
@@ -265,7 +274,7 @@ func (s *Store) ReleaseNode(ctx context.Context, tag, nodeID string, opts ...Wri
 		nodeKey, lockKey := s.keys.Record(tableNodes, tgt.id), s.keys.Reservation(tgt.id)
 		cmps := append([]clientv3.Cmp{clientv3.Compare(clientv3.Value(lockKey), "=", tag)}, tgt.guard...)
 		if wo.fenced {
-			cmps = append(cmps, clientv3.Compare(clientv3.CreateRevision(lockKey), "=", wo.revision))
+			cmps = append(cmps, clientv3.Compare(clientv3.ModRevision(lockKey), "=", wo.revision))
 		}
 		resp, err := s.cli.Txn(ctx).If(cmps...).
 			Then(clientv3.OpDelete(lockKey)).
@@ -282,7 +291,7 @@ func (s *Store) ReleaseNode(ctx context.Context, tag, nodeID string, opts ...Wri
 		if err != nil {
 			return err
 		}
-		if !found || !uuidMatches(st, id) {
+		if !found || !id.names(st) {
 			if tgt.index != "" && !fresh {
 				continue
 			}
@@ -292,7 +301,7 @@ func (s *Store) ReleaseNode(ctx context.Context, tag, nodeID string, opts ...Wri
 		switch {
 		case node.GetReservation() == "":
 			return newError(ErrNodeNotLocked, fmt.Sprintf("node %s found not to be locked on release", node.Uuid), "node", node.Uuid)
-		case node.GetReservation() == tag && st.lockCreateRev != wo.revision && wo.fenced:
+		case node.GetReservation() == tag && st.lockModRev != wo.revision && wo.fenced:
 			return errNodeLocked(node.Uuid, node.GetReservation())
 		case node.GetReservation() == tag:
 			continue // lock re-taken by tag between compare and read: try again

@@ -121,7 +121,7 @@ func (s *Store) tryReserveHead(ctx context.Context, tag, nodeID string, id ident
 		if err != nil {
 			return nil, "", err
 		}
-		st.lockCreateRev, st.lockModRev = resp.Header.Revision, resp.Header.Revision
+		st.lockModRev = resp.Header.Revision
 		applyLock(st.rec, tag, resp.Header.Revision)
 		s.recent.put(nodesTable, st)
 		return st.rec.Interface().(*pb.Node), "", nil
@@ -130,7 +130,7 @@ func (s *Store) tryReserveHead(ctx context.Context, tag, nodeID string, id ident
 	if err != nil {
 		return nil, "", err
 	}
-	if !found || !uuidMatches(st, id) {
+	if !found || !id.names(st) {
 		return nil, "", errNodeNotFound(nodeID)
 	}
 	holder := st.rec.Interface().(*pb.Node).GetReservation()

@@ -172,19 +172,19 @@ func (s *Store) loadByIdent(ctx context.Context, t *table, id ident) (stored, bo
 // loadNode resolves a node identity (InvalidIdentity) and loads the node
 // for an update (NodeNotFound): the state this Store last wrote or locked
 // when it has one, else a read.
-func (s *Store) loadNode(ctx context.Context, nodeID string) (stored, error) {
+func (s *Store) loadNode(ctx context.Context, nodeID string) (ident, stored, error) {
 	id, err := resolveIdentity(nodeID)
 	if err != nil {
-		return stored{}, err
+		return ident{}, stored{}, err
 	}
 	st, found, err := s.loadForUpdate(ctx, nodesTable, id)
 	if err != nil {
-		return stored{}, err
+		return ident{}, stored{}, err
 	}
 	if !found {
-		return stored{}, errNodeNotFound(nodeID)
+		return ident{}, stored{}, errNodeNotFound(nodeID)
 	}
-	return st, nil
+	return id, st, nil
 }
 
 // UpdateNode changes the columns in values of the node nodeID (id or uuid).
@@ -194,10 +194,14 @@ func (s *Store) loadNode(ctx context.Context, nodeID string) (stored, error) {
 // NodeAssociated when values sets a non-empty instance_uuid on a node that
 // has one. Setting provision_state (even to its current value) stamps
 // provision_updated_at and applies the inspection rules. "id" and "tags"
-// are refused (see README). A "reservation" key takes or drops the lock in
-// the same transaction. The read, the checks and the write are atomic: the
-// write compares the revision read and retries on a conflict with the
-// fresh value. A change that changes nothing writes nothing.
+// are refused (see README). A "reservation" key takes, moves or drops the
+// lock in the same transaction; a lock that changes holder gets a new
+// token (ReservationRevision), bound to no lease. The read, the checks and
+// the write are atomic: the write compares the node's revision and its
+// lock as read and retries on a conflict with the fresh value, so the node
+// returned shows the lock as of the write; a uuid is resolved again when
+// the node read no longer has it. A change that changes nothing writes
+// nothing.
 //
 // Round trips: one (the write) when this Store last wrote or reserved the
 // node and nobody changed it since, else two (read, write); plus one per
@@ -212,12 +216,12 @@ func (s *Store) UpdateNode(ctx context.Context, nodeID string, values Values, op
 		}
 	}
 	wo := writeOptions(opts)
-	cur, err := s.loadNode(ctx, nodeID)
+	id, cur, err := s.loadNode(ctx, nodeID)
 	if err != nil {
 		return nil, err
 	}
 	_, keep := values["updated_at"]
-	st, err := s.update(ctx, nodesTable, cur, keep, func() error { return errNodeNotFound(nodeID) },
+	st, err := s.update(ctx, nodesTable, id, cur, keep, func() error { return errNodeNotFound(nodeID) },
 		func(cur stored, next protoreflect.Message) (txnPart, error) {
 			extra, err := wo.fence(s, cur)
 			if err != nil {
@@ -226,9 +230,8 @@ func (s *Store) UpdateNode(ctx context.Context, nodeID string, values Values, op
 			if err := s.applyNodeValues(cur, next, values); err != nil {
 				return txnPart{}, err
 			}
-			lock, err := s.lockChange(cur, next)
-			extra.add(lock)
-			return extra, err
+			extra.add(s.lockChange(cur, next))
+			return extra, nil
 		})
 	if isErr(err, ErrInstanceAssociated) {
 		// The reference names the node as the caller did (§7.13).
@@ -284,11 +287,11 @@ func (s *Store) applyNodeValues(cur stored, next protoreflect.Message, values Va
 // InvalidIdentity, NodeNotFound. Round trips: two.
 func (s *Store) TouchNodeProvisioning(ctx context.Context, nodeID string, opts ...WriteOption) error {
 	wo := writeOptions(opts)
-	cur, err := s.loadNode(ctx, nodeID)
+	id, cur, err := s.loadNode(ctx, nodeID)
 	if err != nil {
 		return err
 	}
-	_, err = s.update(ctx, nodesTable, cur, false, func() error { return errNodeNotFound(nodeID) },
+	_, err = s.update(ctx, nodesTable, id, cur, false, func() error { return errNodeNotFound(nodeID) },
 		func(cur stored, next protoreflect.Message) (txnPart, error) {
 			next.Interface().(*pb.Node).ProvisionUpdatedAt = timestampOf(s.now())
 			return wo.fence(s, cur)

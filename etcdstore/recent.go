@@ -60,7 +60,7 @@ func (s *Store) loadForUpdate(ctx context.Context, t *table, id ident) (stored, 
 		rid, known = s.indexedID(t.name, "uuid", s.keys.Unique(t.name, "uuid", id.uuid))
 	}
 	if known {
-		if st, ok := s.recent.get(t, rid); ok && uuidMatches(st, id) {
+		if st, ok := s.recent.get(t, rid); ok && id.names(st) {
 			return st, true, nil
 		}
 	}

@@ -30,8 +30,9 @@ import (
 type stored struct {
 	rec    protoreflect.Message
 	modRev int64
-	// For nodes: the lock key's revisions (0 when unreserved).
-	lockCreateRev, lockModRev int64
+	// For nodes: the lock key's ModRevision, the fencing token (0 when
+	// unreserved).
+	lockModRev int64
 	// remembered marks a state from the recentCache, not read just now:
 	// an update trusts it only as far as its compares do.
 	remembered bool
@@ -125,8 +126,8 @@ func (s *Store) decode(t *table, kv, lock *mvccpb.KeyValue) (stored, error) {
 	}
 	st := stored{rec: msg.ProtoReflect(), modRev: kv.ModRevision}
 	if t.locked && lock != nil {
-		st.lockCreateRev, st.lockModRev = lock.CreateRevision, lock.ModRevision
-		applyLock(st.rec, string(lock.Value), lock.CreateRevision)
+		st.lockModRev = lock.ModRevision
+		applyLock(st.rec, string(lock.Value), lock.ModRevision)
 	}
 	return st, nil
 }

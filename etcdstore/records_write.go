@@ -104,13 +104,17 @@ var errExtraCompare = invalidParam("a precondition of the write no longer holds"
 // may add compares and operations to the update transaction.
 type mutation func(cur stored, next protoreflect.Message) (txnPart, error)
 
-// update writes mutate(cur) with a compare on the revision read. On a
-// conflict it retries with the fresh value the failed transaction
-// returned; a mutation that changes nothing writes nothing. updated_at is
-// set to now on a change unless keepUpdatedAt (the caller supplied it).
-// notFound names the error for a record deleted meanwhile. One round trip
-// per attempt.
-func (s *Store) update(ctx context.Context, t *table, cur stored, keepUpdatedAt bool, notFound func() error, mutate mutation) (stored, error) {
+// update writes mutate(cur) to the record the identity id names, cur
+// being that record as read, with a compare on the revision read (and for
+// a node on its lock as read: what the mutation decides about the lock,
+// and what update returns of it, holds only if the lock is unchanged).
+// On a conflict it retries with the fresh value the failed transaction
+// returned, or, when that record no longer is the one id names, with the
+// record id names now; a mutation that changes nothing writes nothing.
+// updated_at is set to now on a change unless keepUpdatedAt (the caller
+// supplied it). notFound names the error for a record id no longer names.
+// One round trip per attempt.
+func (s *Store) update(ctx context.Context, t *table, id ident, cur stored, keepUpdatedAt bool, notFound func() error, mutate mutation) (stored, error) {
 	for {
 		next := proto.Clone(cur.rec.Interface()).ProtoReflect()
 		extra, err := mutate(cur, next)
@@ -118,6 +122,9 @@ func (s *Store) update(ctx context.Context, t *table, cur stored, keepUpdatedAt 
 		if cur.remembered && (err != nil || noChange) {
 			// A refusal or a no-op must be judged on the current state.
 			fresh, found, rerr := s.getByID(ctx, t, recordID(cur.rec))
+			if rerr == nil {
+				fresh, found, rerr = s.renamed(ctx, t, id, fresh, found)
+			}
 			if rerr != nil {
 				return stored{}, rerr
 			}
@@ -141,12 +148,17 @@ func (s *Store) update(ctx context.Context, t *table, cur stored, keepUpdatedAt 
 		if err != nil {
 			return stored{}, err
 		}
-		id := recordID(next)
-		recKey := s.keys.Record(t.name, id)
+		rid := recordID(next)
+		recKey := s.keys.Record(t.name, rid)
 		b := txnBuilder{
 			cmps:    []clientv3.Cmp{clientv3.Compare(clientv3.ModRevision(recKey), "=", cur.modRev)},
 			ops:     []clientv3.Op{clientv3.OpPut(recKey, string(data))},
-			elseOps: s.readOps(t, id),
+			elseOps: s.readOps(t, rid),
+		}
+		if t.locked {
+			// The lock key is written only when its holder changes, so an
+			// unchanged ModRevision (0: absent) is an unchanged lock.
+			b.cmps = append(b.cmps, clientv3.Compare(clientv3.ModRevision(s.keys.Reservation(rid)), "=", cur.lockModRev))
 		}
 		nReads := len(b.elseOps)
 
@@ -181,7 +193,7 @@ func (s *Store) update(ctx context.Context, t *table, cur stored, keepUpdatedAt 
 		for k := range oldMembers {
 			b.ops = append(b.ops, clientv3.OpDelete(k))
 		}
-		idText := strconv.FormatInt(id, 10)
+		idText := strconv.FormatInt(rid, 10)
 		for _, k := range added {
 			b.claim(k.key, idText)
 		}
@@ -192,21 +204,24 @@ func (s *Store) update(ctx context.Context, t *table, cur stored, keepUpdatedAt 
 		}
 		if resp.Succeeded {
 			for _, k := range added {
-				s.index.put(k.key, id)
+				s.index.put(k.key, rid)
 			}
 			st := s.afterWrite(t, next, resp.Header.Revision, cur)
 			s.recent.put(t, st)
 			return st, nil
 		}
 		fresh, found, err := s.parseRead(t, resp.Responses[:nReads])
+		if err == nil {
+			fresh, found, err = s.renamed(ctx, t, id, fresh, found)
+		}
 		if err != nil {
 			return stored{}, err
 		}
 		if !found {
-			s.recent.forget(t, id)
+			s.recent.forget(t, rid)
 			return stored{}, notFound()
 		}
-		if fresh.modRev != cur.modRev || fresh.lockModRev != cur.lockModRev || cur.remembered {
+		if recordID(fresh.rec) != rid || fresh.modRev != cur.modRev || fresh.lockModRev != cur.lockModRev || cur.remembered {
 			cur = fresh // lost a race: redo the mutation on the fresh value
 			if err := ctx.Err(); err != nil {
 				return stored{}, err
@@ -228,18 +243,30 @@ func (s *Store) update(ctx context.Context, t *table, cur stored, keepUpdatedAt 
 	}
 }
 
+// renamed is the record the identity id names now, given fresh, the
+// record it named before as just re-read by id (found false: gone): fresh
+// itself while it still qualifies, else the identity resolved again as the
+// caller gave it. One round trip in the second case, none otherwise.
+func (s *Store) renamed(ctx context.Context, t *table, id ident, fresh stored, found bool) (stored, bool, error) {
+	if id.byID() || found && id.names(fresh) {
+		return fresh, found, nil
+	}
+	return s.loadByIdent(ctx, t, id)
+}
+
 // afterWrite is the stored state of a record just written at revision rev;
-// a node whose update took or dropped its lock gets the lock's new state.
+// a node whose update took, moved or dropped its lock gets the lock's new
+// state (the update compared the lock as read, so otherwise it holds).
 func (s *Store) afterWrite(t *table, rec protoreflect.Message, rev int64, prev stored) stored {
-	st := stored{rec: rec, modRev: rev, lockCreateRev: prev.lockCreateRev, lockModRev: prev.lockModRev}
+	st := stored{rec: rec, modRev: rev, lockModRev: prev.lockModRev}
 	if t.locked {
 		holder := rec.Interface().(*pb.Node).GetReservation()
 		if holder != prev.rec.Interface().(*pb.Node).GetReservation() {
-			st.lockCreateRev, st.lockModRev = 0, 0
+			st.lockModRev = 0
 			if holder != "" {
-				st.lockCreateRev, st.lockModRev = rev, rev
+				st.lockModRev = rev
 			}
-			applyLock(rec, holder, st.lockCreateRev)
+			applyLock(rec, holder, st.lockModRev)
 		}
 	}
 	return st

@@ -200,9 +200,9 @@ var hardwareInterfacesTable = &table{
 	},
 }
 
-// applyLock merges a node's lock into its record: holder "" means
-// unreserved.
-func applyLock(rec protoreflect.Message, holder string, createRev int64) {
+// applyLock merges a node's lock into its record, token being the lock
+// key's ModRevision: holder "" means unreserved.
+func applyLock(rec protoreflect.Message, holder string, token int64) {
 	n := rec.Interface().(*pb.Node)
 	if holder == "" {
 		n.Reservation = nil
@@ -210,5 +210,5 @@ func applyLock(rec protoreflect.Message, holder string, createRev int64) {
 		return
 	}
 	n.Reservation = proto.String(holder)
-	n.ReservationRevision = createRev
+	n.ReservationRevision = token
 }

@@ -38,14 +38,15 @@ func validateTag(tag string) error {
 // one when this Store wrote the node last, else two.
 func (s *Store) updateTags(ctx context.Context, nodeID int64, change func(n *pb.Node) error) (*pb.Node, error) {
 	notFound := func() error { return errNodeNotFound(strconv.FormatInt(nodeID, 10)) }
-	cur, found, err := s.loadForUpdate(ctx, nodesTable, ident{id: nodeID})
+	id := ident{id: nodeID}
+	cur, found, err := s.loadForUpdate(ctx, nodesTable, id)
 	if err != nil {
 		return nil, err
 	}
 	if !found {
 		return nil, notFound()
 	}
-	st, err := s.update(ctx, nodesTable, cur, true, notFound,
+	st, err := s.update(ctx, nodesTable, id, cur, true, notFound,
 		func(_ stored, next protoreflect.Message) (txnPart, error) {
 			return txnPart{}, change(next.Interface().(*pb.Node))
 		})
