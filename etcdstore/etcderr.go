@@ -3,6 +3,7 @@ package etcdstore
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	"google.golang.org/grpc/codes"
@@ -13,10 +14,15 @@ import (
 // whose request may have reached the cluster before the error (a deadline,
 // a cancellation, a lost connection) is reported as ErrUnknownOutcome: it
 // may have been applied. Errors etcd returns before applying anything
-// (a request too large, too many operations, auth) are definite.
+// (a request too large, too many operations, auth) are definite; a
+// request larger than etcd or its client accepts is the caller's:
+// InvalidParameterValue, read or write.
 func etcdError(err error, write bool) error {
 	if err == nil {
 		return nil
+	}
+	if tooLarge(err) {
+		return invalidParam("the request is larger than etcd accepts (%v)", err)
 	}
 	if !write || definite(err) {
 		return fmt.Errorf("etcd: %w", err)
@@ -40,6 +46,22 @@ func definite(err error) bool {
 		}
 	}
 	return false
+}
+
+// etcdRequestLimit is etcd's default --max-request-bytes (1.5 MiB): the
+// store refuses up front arguments that cannot fit in a request.
+const etcdRequestLimit = 3 << 19
+
+// tooLarge recognises a request refused for its size: by etcd
+// (ErrRequestTooLarge) or by gRPC on either side ("message larger than
+// max", ResourceExhausted). Other ResourceExhausted errors (no space, too
+// many requests) are the cluster's, not the request's.
+func tooLarge(err error) bool {
+	if errors.Is(err, rpctypes.ErrRequestTooLarge) || errors.Is(err, rpctypes.ErrGRPCRequestTooLarge) {
+		return true
+	}
+	s, ok := status.FromError(err)
+	return ok && s.Code() == codes.ResourceExhausted && strings.Contains(s.Message(), "larger than max")
 }
 
 // unknownOutcome matches ErrUnknownOutcome and still unwraps to the etcd

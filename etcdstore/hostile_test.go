@@ -1,6 +1,7 @@
 package etcdstore_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -118,7 +119,10 @@ func badValues(fd protoreflect.FieldDescriptor) []any {
 	case protoreflect.BoolKind:
 		return []any{"true", 1}
 	case protoreflect.BytesKind:
-		return []any{"a string", 42, map[string]any{"big": strings.Repeat("j", 10<<20)}, map[string]any{"f": func() {}}}
+		// Invalid UTF-8 and lone surrogates would read back as U+FFFD, 10,001
+		// levels not at all (TestHostileJSON has the full list).
+		return []any{"a string", 42, map[string]any{"big": strings.Repeat("j", 10<<20)}, map[string]any{"f": func() {}},
+			map[string]any{"a": "\xff"}, map[string]any{"\xfe": 1}, json.RawMessage(`{"a":"\udc00"}`), nestedGo(false, 10001)}
 	default:
 		return []any{"now", 5}
 	}
@@ -160,6 +164,7 @@ func TestHostileInput(t *testing.T) {
 						refused++
 					default:
 						stored++
+						assertJSONColumnsRead(t, rec)
 						if s, ok := bad.(string); ok {
 							m := rec.ProtoReflect()
 							// An empty uuid is generated (deliberate) and an empty
@@ -173,7 +178,10 @@ func TestHostileInput(t *testing.T) {
 					}
 					if k.update != nil {
 						before = f.keysUnder(t)
-						_, err := k.update(f, ident, etcdstore.Values{string(fd.Name()): bad})
+						rec, err := k.update(f, ident, etcdstore.Values{string(fd.Name()): bad})
+						if err == nil {
+							assertJSONColumnsRead(t, rec)
+						}
 						if err != nil {
 							if !errors.Is(err, etcdstore.ErrInvalid) && !errors.Is(err, etcdstore.ErrNotFound) && !errors.Is(err, etcdstore.ErrConflict) {
 								t.Fatalf("update %s=%.40q: untyped error %v", fd.Name(), fmt.Sprint(bad), err)
@@ -200,6 +208,21 @@ func TestHostileInput(t *testing.T) {
 			assertNoOrphans(t, f)
 			t.Logf("%d bad values refused, %d stored verbatim", refused, stored)
 		})
+	}
+}
+
+// assertJSONColumnsRead checks that every JSON column of an accepted
+// record decodes: nothing is stored that cannot be read back.
+func assertJSONColumnsRead(t *testing.T, rec proto.Message) {
+	t.Helper()
+	m := rec.ProtoReflect()
+	fields := m.Descriptor().Fields()
+	for i := 0; i < fields.Len(); i++ {
+		if fd := fields.Get(i); fd.Kind() == protoreflect.BytesKind {
+			if _, err := etcdstore.DecodeJSON(m.Get(fd).Bytes()); err != nil {
+				t.Fatalf("%s of an accepted record does not read back: %v", fd.Name(), err)
+			}
+		}
 	}
 }
 

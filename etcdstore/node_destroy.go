@@ -24,11 +24,15 @@ var nodeChildren = []*table{portsTable, portgroupsTable, volumeConnectorsTable, 
 // read, so a create racing the destroy either lands first (and is
 // removed) or fails with NodeNotFound: no orphan either way. A node with
 // more children than one transaction may hold (WithMaxTxnOps) first loses
-// its children in batches, each batch atomic with the children's index
-// keys, then goes in a final transaction.
+// its children in batches, ports first, each batch atomic with the
+// children's index keys and comparing that every portgroup it deletes
+// holds the ports it held when checked; then the node goes in a final
+// transaction. PortgroupNotEmpty when one of its portgroups holds a port
+// of another node.
 //
-// Round trips: three (read node, read children, delete), plus one per
-// batch or lost race.
+// Round trips: four (read node, read children, check the portgroups'
+// ports, delete; three without portgroups), plus one per batch or lost
+// race.
 func (s *Store) DestroyNode(ctx context.Context, nodeID string) error {
 	id, err := resolveIdentity(nodeID)
 	if err != nil {
@@ -47,23 +51,28 @@ func (s *Store) DestroyNode(ctx context.Context, nodeID string) error {
 		if err != nil {
 			return err
 		}
+		guards, stale, err := s.portgroupGuards(ctx, nid, children)
+		if err != nil {
+			return err
+		}
+		if stale {
+			continue // a port of the node joined one of its portgroups since the children were read
+		}
 		part := txnPart{}
 		for _, c := range children {
-			part.cmps = append(part.cmps, clientv3.Compare(clientv3.ModRevision(s.keys.Record(c.t.name, recordID(c.st.rec))), "=", c.st.modRev))
+			part.cmps = append(part.cmps, s.unchanged(c))
 			part.ops = append(part.ops, s.removeOps(c.t, c.st.rec)...)
 		}
 		for _, t := range nodeChildren {
 			prefix := s.keys.Members(t.name, "node_id", nid)
 			part.cmps = append(part.cmps, clientv3.Compare(clientv3.ModRevision(prefix), "<", rev+1).WithPrefix())
 		}
-		guard, err := s.foreignPortsGuard(ctx, children)
-		if err != nil {
-			return err
+		for _, g := range guards {
+			part.cmps = append(part.cmps, g)
 		}
-		part.cmps = append(part.cmps, guard...)
 		nodeOps := len(s.removeOps(nodesTable, cur.rec))
 		if len(part.ops)+nodeOps > s.opts.maxTxnOps || len(part.cmps)+1 > s.opts.maxTxnOps {
-			if err := s.removeChildBatch(ctx, children); err != nil {
+			if err := s.removeChildBatch(ctx, children, guards); err != nil {
 				return err
 			}
 			continue
@@ -110,11 +119,11 @@ func (s *Store) readChildren(ctx context.Context, nid int64) ([]child, int64, er
 	}
 	var refs []ref
 	for i, t := range nodeChildren {
-		for _, kv := range resp.Responses[i].GetResponseRange().Kvs {
-			id, err := keys.ParseID(string(kv.Key))
-			if err != nil {
-				return nil, 0, err
-			}
+		ids, err := memberIDs(resp.Responses[i])
+		if err != nil {
+			return nil, 0, err
+		}
+		for _, id := range ids {
 			refs = append(refs, ref{t, id})
 		}
 	}
@@ -142,61 +151,105 @@ func (s *Store) readChildren(ctx context.Context, nid int64) ([]child, int64, er
 	return out, resp.Header.Revision, nil
 }
 
-// removeChildBatch deletes as many children as fit in one transaction,
-// each with its index keys, guarded by their revisions. A child changed
-// meanwhile fails the batch; the caller reads again.
-func (s *Store) removeChildBatch(ctx context.Context, children []child) error {
+// unchanged compares that a child is still as read.
+func (s *Store) unchanged(c child) clientv3.Cmp {
+	return clientv3.Compare(clientv3.ModRevision(s.keys.Record(c.t.name, recordID(c.st.rec))), "=", c.st.modRev)
+}
+
+// removeChildBatch deletes as many children as fit in one transaction, in
+// the order read (ports before portgroups, so a portgroup goes after its
+// node's ports), each with its index keys, guarded by their revisions and
+// by the guard of every portgroup deleted. A child changed meanwhile, or
+// a port added to a portgroup of the batch, fails the batch; the caller
+// reads again.
+func (s *Store) removeChildBatch(ctx context.Context, children []child, guards map[int64]clientv3.Cmp) error {
 	var part txnPart
 	for _, c := range children {
+		cmps := []clientv3.Cmp{s.unchanged(c)}
+		if g, ok := guards[recordID(c.st.rec)]; ok && c.t == portgroupsTable {
+			cmps = append(cmps, g)
+		}
 		ops := s.removeOps(c.t, c.st.rec)
-		if len(part.ops)+len(ops) > s.opts.maxTxnOps || len(part.cmps)+1 > s.opts.maxTxnOps {
+		if len(part.ops)+len(ops) > s.opts.maxTxnOps || len(part.cmps)+len(cmps) > s.opts.maxTxnOps {
 			break
 		}
-		part.cmps = append(part.cmps, clientv3.Compare(clientv3.ModRevision(s.keys.Record(c.t.name, recordID(c.st.rec))), "=", c.st.modRev))
+		part.cmps = append(part.cmps, cmps...)
 		part.ops = append(part.ops, ops...)
 	}
 	_, err := s.cli.Txn(ctx).If(part.cmps...).Then(part.ops...).Commit()
 	return etcdError(err, true)
 }
 
-// foreignPortsGuard refuses to destroy a node whose portgroups hold ports
+// portgroupGuards refuses to destroy a node whose portgroups hold ports
 // of another node (or of none): with the portgroup gone they would point
 // at nothing, which referential integrity forbids (the reference leaves
-// them dangling). It returns the compares that keep the portgroups'
-// membership as checked until the delete commits. One round trip when the
-// node has portgroups, none otherwise.
-func (s *Store) foreignPortsGuard(ctx context.Context, children []child) ([]clientv3.Cmp, error) {
-	own := map[int64]bool{}
+// them dangling). It reads, at one revision, the ports of each portgroup
+// and the node's own ports, so a port is classified by its node at that
+// revision; stale reports a port of the node that the children read did
+// not see (the caller reads them again). It returns, per portgroup, the
+// compare that keeps its ports as checked until the delete commits. One
+// round trip when the node has portgroups, none otherwise.
+func (s *Store) portgroupGuards(ctx context.Context, nid int64, children []child) (guards map[int64]clientv3.Cmp, stale bool, err error) {
+	read := map[int64]bool{}
 	var pgs []int64
 	for _, c := range children {
 		switch c.t {
 		case portsTable:
-			own[recordID(c.st.rec)] = true
+			read[recordID(c.st.rec)] = true
 		case portgroupsTable:
 			pgs = append(pgs, recordID(c.st.rec))
 		}
 	}
 	if len(pgs) == 0 {
-		return nil, nil
+		return nil, false, nil
 	}
-	ops := make([]clientv3.Op, len(pgs))
-	for i, pg := range pgs {
-		ops[i] = clientv3.OpGet(s.keys.Members(tablePorts, "portgroup_id", pg), clientv3.WithPrefix(), clientv3.WithKeysOnly())
+	ops := []clientv3.Op{clientv3.OpGet(s.keys.Members(tablePorts, "node_id", nid), clientv3.WithPrefix(), clientv3.WithKeysOnly())}
+	for _, pg := range pgs {
+		ops = append(ops, clientv3.OpGet(s.keys.Members(tablePorts, "portgroup_id", pg), clientv3.WithPrefix(), clientv3.WithKeysOnly()))
 	}
 	resp, err := s.cli.Txn(ctx).Then(ops...).Commit()
 	if err != nil {
-		return nil, etcdError(err, false)
+		return nil, false, etcdError(err, false)
 	}
-	var cmps []clientv3.Cmp
+	ownList, err := memberIDs(resp.Responses[0])
+	if err != nil {
+		return nil, false, err
+	}
+	own := make(map[int64]bool, len(ownList))
+	for _, id := range ownList {
+		own[id] = true
+	}
+	guards = make(map[int64]clientv3.Cmp, len(pgs))
 	for i, pg := range pgs {
-		for _, kv := range resp.Responses[i].GetResponseRange().Kvs {
-			if id, err := keys.ParseID(string(kv.Key)); err == nil && !own[id] {
+		ports, err := memberIDs(resp.Responses[i+1])
+		if err != nil {
+			return nil, false, err
+		}
+		for _, id := range ports {
+			switch {
+			case !own[id]:
 				pgID := strconv.FormatInt(pg, 10)
-				return nil, newError(ErrPortgroupNotEmpty, fmt.Sprintf("cannot destroy the node: its portgroup %s contains port %d of another node", pgID, id), "portgroup", pgID)
+				return nil, false, newError(ErrPortgroupNotEmpty, fmt.Sprintf("cannot destroy the node: its portgroup %s contains port %d of another node", pgID, id), "portgroup", pgID)
+			case !read[id]:
+				stale = true
 			}
 		}
 		prefix := s.keys.Members(tablePorts, "portgroup_id", pg)
-		cmps = append(cmps, clientv3.Compare(clientv3.ModRevision(prefix), "<", resp.Header.Revision+1).WithPrefix())
+		guards[pg] = clientv3.Compare(clientv3.ModRevision(prefix), "<", resp.Header.Revision+1).WithPrefix()
 	}
-	return cmps, nil
+	return guards, stale, nil
+}
+
+// memberIDs are the ids of the membership keys a range read returned.
+func memberIDs(r *pbetcd.ResponseOp) ([]int64, error) {
+	kvs := r.GetResponseRange().Kvs
+	ids := make([]int64, len(kvs))
+	for i, kv := range kvs {
+		id, err := keys.ParseID(string(kv.Key))
+		if err != nil {
+			return nil, err
+		}
+		ids[i] = id
+	}
+	return ids, nil
 }

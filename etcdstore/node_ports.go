@@ -13,7 +13,9 @@ import (
 // GetNodeByPortAddresses returns the one node that owns a port with any of
 // these MAC addresses (any case). NodeNotFound when none does ("was not
 // found", also for an empty list) or when several do ("Multiple nodes").
-// Ports without a node do not count.
+// Ports without a node do not count. InvalidParameterValue when the
+// addresses together exceed etcd's default request limit (1.5 MiB), in
+// both read modes.
 //
 // Everything is read as of one revision. Round trips: two — the address
 // index entries with the ports they point at (known from this Store's copy
@@ -21,6 +23,12 @@ import (
 // copy did not know; one (the freshness check) from the read cache.
 func (s *Store) GetNodeByPortAddresses(ctx context.Context, addresses []string) (*pb.Node, error) {
 	desc := strings.Join(addresses, ",")
+	if len(addresses) == 0 {
+		return nodeOfPorts(0, stored{}, desc) // nothing to read, in either read mode
+	}
+	if len(desc) > etcdRequestLimit {
+		return nil, invalidParam("port addresses of %d bytes exceed etcd's request limit of %d", len(desc), etcdRequestLimit)
+	}
 	if s.mirror != nil {
 		owners, st, served, err := s.mirror.nodesOfPorts(ctx, addresses)
 		if err != nil {

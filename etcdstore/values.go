@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"reflect"
 	"time"
 	"unicode/utf8"
 
@@ -26,10 +27,12 @@ import (
 //   - datetime columns: time.Time, *time.Time;
 //   - JSON columns: map[string]any, []any (conductor drivers), []string,
 //     json.RawMessage, or any value encoding/json marshals to the right
-//     kind of document.
+//     kind of document, at most 512 KiB and 500 levels deep.
 //
-// Anything else, an unknown column, invalid UTF-8 or a value longer than
-// the SQL column is refused with InvalidParameterValue before any write.
+// Anything else, an unknown column, invalid UTF-8 (in a JSON column too:
+// any string or key, or a \u escape of a lone surrogate) or a value longer
+// than the SQL column is refused with InvalidParameterValue before any
+// write.
 type Values map[string]any
 
 // maxJSONBytes bounds one JSON column; a record must fit in one etcd
@@ -200,7 +203,8 @@ func toTime(v any) (time.Time, error) {
 // kind; integers keep every digit (json.Number and int64 survive).
 func encodeJSON(kind pb.JSONKind, v any) ([]byte, error) {
 	var buf bytes.Buffer
-	if raw, ok := v.(json.RawMessage); ok {
+	raw, isText := v.(json.RawMessage)
+	if isText {
 		if err := json.Compact(&buf, raw); err != nil {
 			return nil, fmt.Errorf("not valid JSON: %v", err)
 		}
@@ -213,10 +217,18 @@ func encodeJSON(kind pb.JSONKind, v any) ([]byte, error) {
 	}
 	doc := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	if !utf8.Valid(doc) {
-		return nil, fmt.Errorf("not valid UTF-8")
+		return nil, errInvalidUTF8
 	}
 	if len(doc) > maxJSONBytes {
 		return nil, fmt.Errorf("%d bytes of JSON, at most %d allowed", len(doc), maxJSONBytes)
+	}
+	if err := checkJSONText(doc); err != nil {
+		return nil, err
+	}
+	if !isText {
+		if err := checkGoStrings(reflect.ValueOf(v)); err != nil {
+			return nil, err
+		}
 	}
 	open, name := byte('{'), "object"
 	if kind == pb.JSONKind_JSON_LIST {
