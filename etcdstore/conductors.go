@@ -193,8 +193,9 @@ func errConductorNotFound(host string) error {
 	return newError(ErrConductorNotFound, fmt.Sprintf("conductor %s could not be found", host), "conductor", host)
 }
 
-// GetConductor returns the online conductor hostname, or
-// ConductorNotFound. Two round trips.
+// GetConductor returns the online conductor hostname (in any case; the
+// record keeps the spelling it registered with), or ConductorNotFound.
+// Two round trips.
 func (s *Store) GetConductor(ctx context.Context, hostname string) (*pb.Conductor, error) {
 	st, found, err := s.getByUnique(ctx, conductorsTable, "hostname", hostname)
 	if err != nil {
