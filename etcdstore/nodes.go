@@ -115,7 +115,8 @@ func (s *Store) GetNodeByID(ctx context.Context, id int64) (*pb.Node, error) {
 }
 
 // GetNodeByUUID returns the node whose uuid is nodeUUID, in any spelling
-// IsUUIDLike accepts (see CanonicalUUID). NodeNotFound when there is none. One round trip: the Store keeps a copy
+// IsUUIDLike accepts (see CanonicalUUID). NodeNotFound when there is
+// none. One round trip: the Store keeps a copy
 // of the uuid index, fed by a watch, and reads the node guarded by a
 // compare on its index entry. Two while the copy loads, for a node created
 // elsewhere moments ago, and, for the other indexes (names, MACs), on the
@@ -134,7 +135,8 @@ func (s *Store) GetNodeByName(ctx context.Context, name string) (*pb.Node, error
 
 // GetNodeByInstance returns the node an instance is associated with, the
 // instance uuid in any spelling. InvalidUUID when instance is not
-// uuid-like, InstanceNotFound when no node has it. Round trips as GetNodeByUUID.
+// uuid-like, InstanceNotFound when no node has it. Round trips as
+// GetNodeByUUID.
 func (s *Store) GetNodeByInstance(ctx context.Context, instance string) (*pb.Node, error) {
 	if !IsUUIDLike(instance) {
 		return nil, newError(ErrInvalidUUID, fmt.Sprintf("expected a UUID but received %q", instance), "uuid", instance)
