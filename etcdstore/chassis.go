@@ -23,7 +23,7 @@ func (s *Store) GetChassisByID(ctx context.Context, id int64) (*pb.Chassis, erro
 	return as[*pb.Chassis](s.getRecord(ctx, chassisTable, id))
 }
 
-// GetChassisByUUID returns the chassis with exactly this uuid or
+// GetChassisByUUID returns the chassis with this uuid (any spelling) or
 // ChassisNotFound. Round trips as GetNodeByUUID.
 func (s *Store) GetChassisByUUID(ctx context.Context, chassisUUID string) (*pb.Chassis, error) {
 	return as[*pb.Chassis](s.getRecordBy(ctx, chassisTable, "uuid", chassisUUID))

@@ -45,14 +45,16 @@ type conductorState struct {
 	aliveCreateRev int64 // 0: no liveness key
 }
 
-// loadConductor reads a conductor and its liveness key: two round trips
-// (the hostname index, then the record and key in one transaction).
+// loadConductor reads a conductor, found by its hostname in any case, and
+// its liveness key, named by the hostname as the record spells it: two
+// round trips (the hostname index, then the record and key in one
+// transaction).
 func (s *Store) loadConductor(ctx context.Context, hostname string) (conductorState, bool, error) {
 	st, found, err := s.getByUnique(ctx, conductorsTable, "hostname", hostname)
 	if err != nil || !found {
 		return conductorState{}, found, err
 	}
-	resp, err := s.cli.Get(ctx, s.keys.Alive(hostname))
+	resp, err := s.cli.Get(ctx, s.keys.Alive(st.rec.Interface().(*pb.Conductor).Hostname))
 	if err != nil {
 		return conductorState{}, false, etcdError(err, false)
 	}
@@ -77,14 +79,21 @@ func (cs conductorState) liveNow() bool {
 }
 
 // aliveOps binds (or, without a lease, removes) the liveness key, guarded
-// by the key's state as read so two registrations cannot both win.
-func (s *Store) aliveOps(hostname string, id int64, lease clientv3.LeaseID, readCreateRev int64) txnPart {
-	key := s.keys.Alive(hostname)
+// by the key's state as read so two registrations cannot both win. The
+// key is named by the hostname as the record spells it: a registration
+// that changes the spelling (hostnames are case-insensitive) moves it
+// from the old name to the new.
+func (s *Store) aliveOps(oldHost, newHost string, id int64, lease clientv3.LeaseID, readCreateRev int64) txnPart {
+	key := s.keys.Alive(oldHost)
 	part := txnPart{cmps: []clientv3.Cmp{clientv3.Compare(clientv3.CreateRevision(key), "=", readCreateRev)}}
+	if newHost != oldHost {
+		part.ops = append(part.ops, clientv3.OpDelete(key))
+		key = s.keys.Alive(newHost)
+	}
 	if lease == 0 {
-		part.ops = []clientv3.Op{clientv3.OpDelete(key)}
+		part.ops = append(part.ops, clientv3.OpDelete(key))
 	} else {
-		part.ops = []clientv3.Op{clientv3.OpPut(key, strconv.FormatInt(id, 10), clientv3.WithLease(lease))}
+		part.ops = append(part.ops, clientv3.OpPut(key, strconv.FormatInt(id, 10), clientv3.WithLease(lease)))
 	}
 	return part
 }
@@ -131,11 +140,14 @@ func (s *Store) RegisterConductor(ctx context.Context, values Values, updateExis
 			}
 		}
 		st, err := s.update(ctx, conductorsTable, cur.byID(), cur.stored, false, func() error { return errConductorNotFound(host) },
-			func(_ stored, next protoreflect.Message) (txnPart, error) {
+			func(now stored, next protoreflect.Message) (txnPart, error) {
 				if err := applyConductorValues(next, values, o); err != nil {
 					return txnPart{}, err
 				}
-				return s.aliveOps(host, recordID(next), o.lease, cur.aliveCreateRev), nil
+				// The key of the spelling the record has now: if a
+				// registration changed it since the read, the compare fails.
+				oldHost := now.rec.Interface().(*pb.Conductor).Hostname
+				return s.aliveOps(oldHost, next.Interface().(*pb.Conductor).Hostname, recordID(next), o.lease, cur.aliveCreateRev), nil
 			})
 		if err == errExtraCompare {
 			continue // the liveness key changed meanwhile: look again
@@ -174,7 +186,7 @@ func (s *Store) insertConductor(ctx context.Context, values Values, o conductorO
 	}
 	c.UpdatedAt = timestampOf(s.now()) // always now, even on insert
 	_, err = s.create(ctx, conductorsTable, rec, autoID, func(id int64) txnPart {
-		return s.aliveOps(c.Hostname, id, o.lease, 0)
+		return s.aliveOps(c.Hostname, c.Hostname, id, o.lease, 0)
 	})
 	if err == errExtraCompare {
 		return nil, conductorsTable.alreadyExists(rec)
@@ -186,8 +198,9 @@ func errConductorNotFound(host string) error {
 	return newError(ErrConductorNotFound, fmt.Sprintf("conductor %s could not be found", host), "conductor", host)
 }
 
-// GetConductor returns the online conductor hostname, or
-// ConductorNotFound. Two round trips.
+// GetConductor returns the online conductor hostname (in any case; the
+// record keeps the spelling it registered with), or ConductorNotFound.
+// Two round trips.
 func (s *Store) GetConductor(ctx context.Context, hostname string) (*pb.Conductor, error) {
 	st, found, err := s.getByUnique(ctx, conductorsTable, "hostname", hostname)
 	if err != nil {
@@ -218,7 +231,7 @@ func (s *Store) UnregisterConductor(ctx context.Context, hostname string) error 
 			}
 			c := next.Interface().(*pb.Conductor)
 			c.Online, c.Lease = false, 0
-			return txnPart{ops: []clientv3.Op{clientv3.OpDelete(s.keys.Alive(hostname))}}, nil
+			return txnPart{ops: []clientv3.Op{clientv3.OpDelete(s.keys.Alive(c.Hostname))}}, nil
 		})
 	return err
 }
@@ -247,7 +260,7 @@ func (s *Store) TouchConductor(ctx context.Context, hostname string, opts ...Con
 					return txnPart{}, nil
 				}
 				c.Lease = int64(o.lease)
-				return s.aliveOps(hostname, c.Id, o.lease, cur.aliveCreateRev), nil
+				return s.aliveOps(c.Hostname, c.Hostname, c.Id, o.lease, cur.aliveCreateRev), nil
 			})
 		if err == errExtraCompare && attempt < 5 {
 			continue

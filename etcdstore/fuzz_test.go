@@ -13,6 +13,8 @@ import (
 
 var macPattern = regexp.MustCompile(`^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$`)
 
+var canonicalUUIDPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
 func FuzzResolveIdentity(f *testing.F) {
 	for _, s := range []string{"7", "-1", "007", "+7", " 7", "7.0", "", "9223372036854775808",
 		"1be26c0b-03f2-4d2e-ae87-c02d7f33c123", "{1BE26C0B03F24D2EAE87C02D7F33C123}",
@@ -32,7 +34,7 @@ func FuzzResolveIdentity(f *testing.F) {
 		}
 		switch {
 		case id.uuid != "":
-			if !IsUUIDLike(s) || id.uuid != s {
+			if !IsUUIDLike(s) || id.uuid != CanonicalUUID(s) || !canonicalUUIDPattern.MatchString(id.uuid) {
 				t.Fatalf("%q resolved to uuid %q", s, id.uuid)
 			}
 			if _, isInt := parseIntLike(s); isInt {

@@ -8,6 +8,7 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
+	"github.com/ironic-etcd/ironic-etcd/keys"
 	"github.com/ironic-etcd/ironic-etcd/pb"
 )
 
@@ -45,10 +46,11 @@ func (s *Store) RegisterConductorHardwareInterfaces(ctx context.Context, conduct
 	}
 	var seen []string
 	for _, name := range interfaces {
-		if slices.Contains(seen, name) {
+		folded := keys.Fold(name) // names differing only in case are one, as in the index
+		if slices.Contains(seen, folded) {
 			return clash(interfaces)
 		}
-		seen = append(seen, name)
+		seen = append(seen, folded)
 	}
 	var b txnBuilder
 	for _, name := range interfaces {

@@ -47,6 +47,13 @@ func parseIntLike(s string) (int64, bool) {
 // IsUUIDLike reports whether s is 32 hex digits once "urn:", "uuid:",
 // surrounding braces and every '-' are dropped (oslo.utils' is_uuid_like).
 func IsUUIDLike(s string) bool {
+	_, ok := uuidDigits(s)
+	return ok
+}
+
+// uuidDigits is s reduced as IsUUIDLike reduces it: 32 lower-case hex
+// digits, ok false when s is not uuid-like.
+func uuidDigits(s string) (string, bool) {
 	t := strings.ToLower(s)
 	t = strings.TrimPrefix(t, "urn:")
 	t = strings.TrimPrefix(t, "uuid:")
@@ -54,16 +61,33 @@ func IsUUIDLike(s string) bool {
 	t = strings.TrimSuffix(t, "}")
 	t = strings.ReplaceAll(t, "-", "")
 	if len(t) != 32 {
-		return false
+		return "", false
 	}
 	for i := 0; i < len(t); i++ {
 		c := t[i]
 		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
+			return "", false
 		}
 	}
-	return true
+	return t, true
 }
+
+// CanonicalUUID is the one spelling the store keeps of a uuid: lower
+// case, 8-4-4-4-12, as Python's str(uuid.UUID(s)). Every form IsUUIDLike
+// accepts ("{...}", "urn:uuid:...", upper case, dashes missing or
+// misplaced) names the same uuid; a string that is not uuid-like is
+// returned unchanged.
+func CanonicalUUID(s string) string {
+	d, ok := uuidDigits(s)
+	if !ok {
+		return s
+	}
+	return d[:8] + "-" + d[8:12] + "-" + d[12:16] + "-" + d[16:20] + "-" + d[20:]
+}
+
+// uuidColumn reports the columns holding uuids: stored canonically, and
+// looked up by the canonical form of the argument.
+func uuidColumn(name string) bool { return name == "uuid" || name == "instance_uuid" }
 
 // IsMACLike reports whether s is six colon-separated two-hex-digit groups.
 func IsMACLike(s string) bool {
@@ -92,7 +116,7 @@ func resolveIdentity(s string) (ident, error) {
 		return ident{id: n, raw: s}, nil
 	}
 	if IsUUIDLike(s) {
-		return ident{uuid: s, raw: s}, nil
+		return ident{uuid: CanonicalUUID(s), raw: s}, nil
 	}
 	return ident{}, errInvalidIdentity(s)
 }

@@ -114,8 +114,9 @@ func (s *Store) GetNodeByID(ctx context.Context, id int64) (*pb.Node, error) {
 	return st.rec.Interface().(*pb.Node), nil
 }
 
-// GetNodeByUUID returns the node whose uuid is exactly nodeUUID.
-// NodeNotFound when there is none. One round trip: the Store keeps a copy
+// GetNodeByUUID returns the node whose uuid is nodeUUID, in any spelling
+// IsUUIDLike accepts (see CanonicalUUID). NodeNotFound when there is
+// none. One round trip: the Store keeps a copy
 // of the uuid index, fed by a watch, and reads the node guarded by a
 // compare on its index entry. Two while the copy loads, for a node created
 // elsewhere moments ago, and, for the other indexes (names, MACs), on the
@@ -124,15 +125,18 @@ func (s *Store) GetNodeByUUID(ctx context.Context, nodeUUID string) (*pb.Node, e
 	return s.nodeByUnique(ctx, "uuid", nodeUUID)
 }
 
-// GetNodeByName returns the node with this logical name. NodeNotFound when
-// there is none. Round trips as GetNodeByUUID.
+// GetNodeByName returns the node with this logical name, compared
+// without regard to case (keys.Fold): "NODE-1" finds the node stored as
+// "node-1", returned with its name as stored. NodeNotFound when there is
+// none. Round trips as GetNodeByUUID.
 func (s *Store) GetNodeByName(ctx context.Context, name string) (*pb.Node, error) {
 	return s.nodeByUnique(ctx, "name", name)
 }
 
-// GetNodeByInstance returns the node an instance is associated with.
-// InvalidUUID when instance is not uuid-like, InstanceNotFound when no node
-// has it. Round trips as GetNodeByUUID.
+// GetNodeByInstance returns the node an instance is associated with, the
+// instance uuid in any spelling. InvalidUUID when instance is not
+// uuid-like, InstanceNotFound when no node has it. Round trips as
+// GetNodeByUUID.
 func (s *Store) GetNodeByInstance(ctx context.Context, instance string) (*pb.Node, error) {
 	if !IsUUIDLike(instance) {
 		return nil, newError(ErrInvalidUUID, fmt.Sprintf("expected a UUID but received %q", instance), "uuid", instance)
@@ -301,7 +305,8 @@ func (s *Store) TouchNodeProvisioning(ctx context.Context, nodeID string, opts .
 
 // validateRecord applies the checks that go beyond column types: uuids
 // are uuid-like, names and hostnames carry no '/' or control characters,
-// MAC addresses are MAC-like.
+// MAC addresses are MAC-like, and stored in lower case (uuids were made
+// canonical by setValue).
 func validateRecord(rec protoreflect.Message) error {
 	fields := rec.Descriptor().Fields()
 	for i := 0; i < fields.Len(); i++ {
@@ -311,7 +316,7 @@ func validateRecord(rec protoreflect.Message) error {
 		}
 		v := rec.Get(fd).String()
 		switch name := string(fd.Name()); {
-		case name == "uuid" || name == "instance_uuid":
+		case uuidColumn(name):
 			if v != "" && !IsUUIDLike(v) {
 				return newError(ErrInvalidUUID, fmt.Sprintf("%s: expected a UUID but received %q", name, v), "uuid", v)
 			}

@@ -45,7 +45,7 @@ func (s *Store) GetPortgroupByID(ctx context.Context, id int64) (*pb.Portgroup, 
 	return as[*pb.Portgroup](s.getRecord(ctx, portgroupsTable, id))
 }
 
-// GetPortgroupByUUID returns the portgroup with exactly this uuid or
+// GetPortgroupByUUID returns the portgroup with this uuid (any spelling) or
 // PortgroupNotFound. Round trips as GetNodeByUUID.
 func (s *Store) GetPortgroupByUUID(ctx context.Context, pgUUID string) (*pb.Portgroup, error) {
 	return as[*pb.Portgroup](s.getRecordBy(ctx, portgroupsTable, "uuid", pgUUID))
@@ -57,7 +57,7 @@ func (s *Store) GetPortgroupByAddress(ctx context.Context, address string) (*pb.
 	return as[*pb.Portgroup](s.getRecordBy(ctx, portgroupsTable, "address", strings.ToLower(address)))
 }
 
-// GetPortgroupByName returns the portgroup with this name or
+// GetPortgroupByName returns the portgroup with this name, in any case, or
 // PortgroupNotFound. Round trips as GetPortgroupByUUID.
 func (s *Store) GetPortgroupByName(ctx context.Context, name string) (*pb.Portgroup, error) {
 	return as[*pb.Portgroup](s.getRecordBy(ctx, portgroupsTable, "name", name))

@@ -24,7 +24,7 @@ func (s *Store) GetPortByID(ctx context.Context, id int64) (*pb.Port, error) {
 	return as[*pb.Port](s.getRecord(ctx, portsTable, id))
 }
 
-// GetPortByUUID returns the port with exactly this uuid or PortNotFound.
+// GetPortByUUID returns the port with this uuid (any spelling) or PortNotFound.
 // Round trips as GetNodeByUUID.
 func (s *Store) GetPortByUUID(ctx context.Context, portUUID string) (*pb.Port, error) {
 	return as[*pb.Port](s.getRecordBy(ctx, portsTable, "uuid", portUUID))

@@ -27,8 +27,12 @@ func (s *Store) getByID(ctx context.Context, t *table, id int64) (stored, bool, 
 // getByUnique loads the record that holds values in a unique index. One
 // round trip when this Store's copy of the index has the entry (the id is
 // verified by a compare on the index key in the same transaction), two
-// otherwise.
+// otherwise. Any spelling finds the record: a uuid is looked up in its
+// canonical form and the index key is case-folded (keys.Unique).
 func (s *Store) getByUnique(ctx context.Context, t *table, index string, values ...string) (stored, bool, error) {
+	if uuidColumn(index) {
+		values = []string{CanonicalUUID(values[0])}
+	}
 	key := s.keys.Unique(t.name, index, values...)
 	if len(key) > maxIndexKeyBytes {
 		return stored{}, false, nil // longer than any stored value can make it

@@ -30,7 +30,9 @@ type table struct {
 }
 
 // unique is a unique index over one or more columns. A record with any of
-// the columns NULL has no entry (SQL: NULL never collides).
+// the columns NULL has no entry (SQL: NULL never collides). The entry's
+// key holds the values case-folded (keys.Unique), so values differing
+// only in case collide, as under MySQL's default collation.
 type unique struct {
 	name    string   // key segment
 	columns []string // proto field names

@@ -2,6 +2,7 @@ package etcdstore_test
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -432,22 +433,31 @@ func TestSpecReleaseNodeErrorParams(t *testing.T) {
 	wantErr(t, f.ReleaseNode(f.ctx, "c1", "424242"), etcdstore.ErrNodeNotFound)
 }
 
-// Identity arguments are matched exactly: braces, upper case and urn:
-// forms are uuid-like (no InvalidIdentity) but find nothing.
-func TestSpecIdentityUUIDFormsFindNothing(t *testing.T) {
+// A uuid identity in any form IsUUIDLike accepts (braces, upper case,
+// urn:, no dashes) names the node whose uuid it is (README: deliberate
+// differences; the reference matches exactly and finds nothing).
+func TestIdentityUUIDFormsFindTheNode(t *testing.T) {
 	f := newFixture(t)
 	n := f.mustNode(t, etcdstore.Values{"uuid": uuidA, "driver": "ipmi"})
-	for _, form := range []string{"{" + uuidA + "}", strings.ToUpper(uuidA), "urn:uuid:" + uuidA, strings.ReplaceAll(uuidA, "-", "")} {
-		_, err := f.ReserveNode(f.ctx, "c1", form)
-		wantErr(t, err, etcdstore.ErrNodeNotFound)
-		_, err = f.UpdateNode(f.ctx, form, etcdstore.Values{"driver": "changed"})
-		wantErr(t, err, etcdstore.ErrNodeNotFound)
-		wantErr(t, f.ReleaseNode(f.ctx, "c1", form), etcdstore.ErrNodeNotFound)
-		wantErr(t, f.TouchNodeProvisioning(f.ctx, form), etcdstore.ErrNodeNotFound)
-		wantErr(t, f.DestroyNode(f.ctx, form), etcdstore.ErrNodeNotFound)
+	for i, form := range []string{"{" + uuidA + "}", strings.ToUpper(uuidA), "urn:uuid:" + uuidA, strings.ReplaceAll(uuidA, "-", "")} {
+		got, err := f.ReserveNode(f.ctx, "c1", form)
+		if err != nil || got.Id != n.Id {
+			t.Fatalf("reserve by %q: %v %v", form, got, err)
+		}
+		driver := fmt.Sprintf("d%d", i)
+		if got, err = f.UpdateNode(f.ctx, form, etcdstore.Values{"driver": driver}); err != nil || got.GetDriver() != driver {
+			t.Fatalf("update by %q: %v %v", form, got, err)
+		}
+		if err := f.TouchNodeProvisioning(f.ctx, form); err != nil {
+			t.Fatalf("touch by %q: %v", form, err)
+		}
+		if err := f.ReleaseNode(f.ctx, "c1", form); err != nil {
+			t.Fatalf("release by %q: %v", form, err)
+		}
 	}
-	got, err := f.GetNodeByID(f.ctx, n.Id)
-	if err != nil || got.GetDriver() != "ipmi" || got.Reservation != nil || got.UpdatedAt != nil || got.ProvisionUpdatedAt != nil {
-		t.Fatalf("node touched by lookups that should find nothing: %v %v", got, err)
+	if err := f.DestroyNode(f.ctx, "{"+strings.ToUpper(uuidA)+"}"); err != nil {
+		t.Fatal(err)
 	}
+	_, err := f.GetNodeByID(f.ctx, n.Id)
+	wantErr(t, err, etcdstore.ErrNodeNotFound)
 }

@@ -86,6 +86,9 @@ func setValue(m protoreflect.Message, name string, v any) error {
 	if v == nil {
 		return setNull(m, fd)
 	}
+	if s, ok := v.(string); ok && uuidColumn(name) {
+		v = CanonicalUUID(s) // one spelling per uuid, whichever form was given
+	}
 	pv, err := convert(fd, v)
 	if err != nil {
 		return invalidParam("field %q: %v", name, err)

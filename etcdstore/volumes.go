@@ -24,7 +24,7 @@ func (s *Store) GetVolumeConnectorByID(ctx context.Context, id int64) (*pb.Volum
 	return as[*pb.VolumeConnector](s.getRecord(ctx, volumeConnectorsTable, id))
 }
 
-// GetVolumeConnectorByUUID returns the connector with exactly this uuid or
+// GetVolumeConnectorByUUID returns the connector with this uuid (any spelling) or
 // VolumeConnectorNotFound. One round trip once seen, else two.
 func (s *Store) GetVolumeConnectorByUUID(ctx context.Context, connectorUUID string) (*pb.VolumeConnector, error) {
 	return as[*pb.VolumeConnector](s.getRecordBy(ctx, volumeConnectorsTable, "uuid", connectorUUID))
@@ -73,7 +73,7 @@ func (s *Store) GetVolumeTargetByID(ctx context.Context, id int64) (*pb.VolumeTa
 	return as[*pb.VolumeTarget](s.getRecord(ctx, volumeTargetsTable, id))
 }
 
-// GetVolumeTargetByUUID returns the target with exactly this uuid or
+// GetVolumeTargetByUUID returns the target with this uuid (any spelling) or
 // VolumeTargetNotFound. One round trip once seen, else two.
 func (s *Store) GetVolumeTargetByUUID(ctx context.Context, targetUUID string) (*pb.VolumeTarget, error) {
 	return as[*pb.VolumeTarget](s.getRecordBy(ctx, volumeTargetsTable, "uuid", targetUUID))

@@ -8,7 +8,7 @@
 //	<prefix>ports/<id>                         port record; likewise portgroups/, chassis/,
 //	                                           volume_connectors/, volume_targets/,
 //	                                           conductors/, conductor_hardware_interfaces/
-//	<prefix>index/<table>/<field>/<value>      unique index: value -> record id
+//	<prefix>index/<table>/<field>/<value>      unique index: Fold(value) -> record id
 //	<prefix>index/<table>/<field>/<owner>/<id> membership: records of one owner (node, portgroup, chassis)
 //	<prefix>waiters/<node id>/<uuid>           fair lock waits: the queue for a node's lock
 //	<prefix>ids/<table>                        high-water mark of allocated id blocks
@@ -17,8 +17,8 @@
 //
 // Record ids are written as 19-digit zero-padded decimals, so a range read
 // returns records in id order (the default sort of every list). Values in
-// index keys are escaped with Escape: no user value can contain '/' or
-// reach another record's range.
+// index keys are case-folded (Fold) and escaped with Escape: no user value
+// can contain '/' or reach another record's range.
 package keys
 
 import (
@@ -85,13 +85,16 @@ func (s Space) Waiters(nodeID int64) string { return s.prefix + "waiters/" + For
 func (s Space) Reservations() string { return s.prefix + "reservations/" }
 
 // Unique is the key that claims value for one record in a unique index.
-// Several values form a composite key, one escaped segment each.
+// Several values form a composite key, one escaped segment each. Each
+// segment is the value case-folded (Fold), so "Node-1" and "node-1" claim
+// one key, as under MySQL's case-insensitive collation; the record keeps
+// the value as given.
 func (s Space) Unique(table, field string, values ...string) string {
 	var b strings.Builder
 	b.WriteString(s.prefix + "index/" + table + "/" + field)
 	for _, v := range values {
 		b.WriteByte('/')
-		b.WriteString(Escape(v))
+		b.WriteString(Escape(Fold(v)))
 	}
 	return b.String()
 }
