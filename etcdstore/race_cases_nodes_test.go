@@ -58,7 +58,7 @@ func nodeRaceCases() []raceCase {
 		{name: "reserve_node by uuid, id reused", setup: setupNode, call: reserveBy("uuid"), rival: reuseNodeID, scope: nodeBy("uuid"), errs: append(notFound, locked...), check: reservedFree},
 		{name: "reserve_node, another holder reserves", setup: setupNode, call: reserveBy("uuid"), scope: nodeBy("uuid"), errs: locked, check: reservedFree,
 			rival: func(ctx context.Context, w *world) error { return w.reserve(ctx, "c2") }},
-		{name: "reserve_node WithWait, released and re-reserved by another", setup: setupLockedNode("c0"), call: reserveBy("uuid", etcdstore.WithWait()),
+		{name: "reserve_node WithWait, released and re-reserved by another", setup: setupLockedNode("c0"), call: reserveBy("uuid", etcdstore.WithWait()), waits: true,
 			scope: nodeBy("uuid"), errs: locked, check: reservedBy("c1"),
 			rival: func(ctx context.Context, w *world) error {
 				if err := w.handOver(ctx, "c0", "c2"); err != nil {
@@ -66,7 +66,7 @@ func nodeRaceCases() []raceCase {
 				}
 				return w.admin.ReleaseNode(ctx, "c2", w.uuid["node"])
 			}},
-		{name: "reserve_node WithWait, id reused", setup: setupLockedNode("c0"), call: reserveBy("uuid", etcdstore.WithWait()), rival: reuseNodeID,
+		{name: "reserve_node WithWait, id reused", setup: setupLockedNode("c0"), call: reserveBy("uuid", etcdstore.WithWait()), waits: true, rival: reuseNodeID,
 			scope: nodeBy("uuid"), errs: append(notFound, locked...), check: reservedFree},
 		{name: "reserve_node WithLease, lease revoked", setup: setupNodeAndLease, scope: nodeBy("uuid"), check: reservedFree,
 			errs: []error{etcdstore.ErrInvalid, etcdstore.ErrUnknownOutcome},

@@ -47,6 +47,9 @@ type raceCase struct {
 	// have committed part of its work (destroy_node's batches).
 	creates, partial bool
 	check            func(w *world, r *runResult) []string // rules of this path
+	// waits: without a rival the call waits until its deadline (a
+	// WithWait reserve of a held lock), so the dry run gets a short one.
+	waits bool
 }
 
 // world is the records one run works on.
@@ -105,10 +108,13 @@ var (
 )
 
 func TestRaceTable(t *testing.T) {
+	if cachedSuite {
+		t.Skip("the race table runs both read modes itself")
+	}
 	// A member of its own, written by one run at a time: the victim's read
 	// cache then follows the cluster's revision by its own events, and
 	// no run depends on etcd answering a progress request in time.
-	srv, err := etcdtest.Start()
+	srv, err := etcdtest.StartWithoutFsync()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +170,7 @@ func TestRaceTable(t *testing.T) {
 func runRace(t *testing.T, srv *etcdtest.Server, adminClient *clientv3.Client, rc raceCase, modeOpts []etcdstore.Option, p *racetest.Point) *racetest.Trace {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	prefix := fmt.Sprintf("/race/%s-%d/", strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()), seq.Add(1))
+	prefix := fmt.Sprintf("/race/%d/", seq.Add(1))
 	admin, err := etcdstore.New(adminClient, etcdstore.WithPrefix(prefix))
 	if err != nil {
 		t.Fatal(err)
@@ -203,7 +209,11 @@ func runRace(t *testing.T, srv *etcdtest.Server, adminClient *clientv3.Client, r
 		t.Fatal(err)
 	}
 	w.observe(r.start, "before the call")
-	callCtx, callCancel := context.WithTimeout(ctx, 10*time.Second) // WithWait must not hang
+	timeout := 10 * time.Second // a call that hangs fails
+	if rc.waits && p == nil {
+		timeout = time.Second
+	}
+	callCtx, callCancel := context.WithTimeout(ctx, timeout)
 	defer callCancel()
 	var trace *racetest.Trace
 	var trig *racetest.Trigger
@@ -241,6 +251,7 @@ func runRace(t *testing.T, srv *etcdtest.Server, adminClient *clientv3.Client, r
 	}
 	w.observe(r.end, "after the call")
 	for _, v := range checkRun(ctx, rc, w, r) {
+		v = strings.ReplaceAll(v, prefix, "") // keys as etcdctl shows them under the prefix
 		raceFigures.Lock()
 		raceFigures.violations[rc.name+": "+firstWords(v)]++
 		raceFigures.Unlock()
