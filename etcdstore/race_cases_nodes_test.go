@@ -69,7 +69,9 @@ func nodeRaceCases() []raceCase {
 		{name: "reserve_node WithWait, id reused", setup: setupLockedNode("c0"), call: reserveBy("uuid", etcdstore.WithWait()), waits: true, rival: reuseNodeID,
 			scope: nodeBy("uuid"), errs: append(notFound, locked...), check: reservedFree},
 		{name: "reserve_node WithLease, lease revoked", setup: setupNodeAndLease, scope: nodeBy("uuid"), check: reservedFree,
-			errs: []error{etcdstore.ErrInvalid, etcdstore.ErrUnknownOutcome},
+			// etcd refuses a revoked lease before applying anything: a
+			// definite error, not an unknown outcome.
+			errs: []error{etcdstore.ErrInvalid, etcdstore.ErrNotFound},
 			call: func(ctx context.Context, w *world) (any, error) {
 				return w.victim.ReserveNode(ctx, "c1", w.uuid["node"], etcdstore.WithLease(w.lease))
 			},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -184,6 +185,11 @@ func TestBetweenCountsFromItsRead(t *testing.T) {
 		if at != tc.atCalls {
 			t.Errorf("%v fired at call %d, want %d", tc.point, at, tc.atCalls)
 		}
+	}
+	traced, trace := racetest.Record(ctx)
+	calls(traced)
+	if !slices.Contains(trace.Points(), racetest.Between(racetest.Range, 1, racetest.Txn)) || len(trace.Points()) != 5 {
+		t.Fatalf("points %v: want before each of the 4 calls and between the first Range and the Txn", trace.Points())
 	}
 	// The rival's own calls through the victim's client are not counted.
 	armed, _, trace := racetest.Arm(ctx, racetest.Before(racetest.Range, 1), func(ctx context.Context) error {
