@@ -26,12 +26,20 @@ type Server struct {
 
 // Start launches a single-member cluster in a new temp dir and waits until
 // it serves. Close removes the dir.
-func Start() (*Server, error) {
+func Start() (*Server, error) { return startTemp(nil) }
+
+// StartWithoutFsync is Start with etcd's --unsafe-no-fsync: for tests
+// that make thousands of short-lived writes and never crash the member.
+func StartWithoutFsync() (*Server, error) {
+	return startTemp(func(cfg *embed.Config) { cfg.UnsafeNoFsync = true })
+}
+
+func startTemp(tune func(*embed.Config)) (*Server, error) {
 	dir, err := os.MkdirTemp("", "ironic-etcd-embedded-")
 	if err != nil {
 		return nil, err
 	}
-	s, err := StartIn(dir)
+	s, err := startIn(dir, tune)
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -42,12 +50,17 @@ func Start() (*Server, error) {
 
 // StartIn launches a single-member cluster with its data in dir (reused if
 // it already holds one).
-func StartIn(dir string) (*Server, error) {
+func StartIn(dir string) (*Server, error) { return startIn(dir, nil) }
+
+func startIn(dir string, tune func(*embed.Config)) (*Server, error) {
 	var lastErr error
 	for attempt := 0; attempt < 5; attempt++ { // a free port may be taken before etcd binds it
 		cfg, err := config(dir)
 		if err != nil {
 			return nil, err
+		}
+		if tune != nil {
+			tune(cfg)
 		}
 		e, err := embed.StartEtcd(cfg)
 		if err != nil {
