@@ -32,6 +32,10 @@ var (
 	ErrVolumeTargetNotFound    = sentinel("VolumeTargetNotFound", ErrNotFound)
 	ErrConductorNotFound       = sentinel("ConductorNotFound", ErrNotFound)
 	ErrInstanceNotFound        = sentinel("InstanceNotFound", ErrNotFound)
+	// ErrLeaseNotFound: a write bound to a lease (WithLease,
+	// WithConductorLease) named one that expired or was revoked; nothing
+	// was written. Not an Ironic exception: the session is gone.
+	ErrLeaseNotFound = sentinel("LeaseNotFound", ErrNotFound)
 
 	ErrNodeAlreadyExists                     = sentinel("NodeAlreadyExists", ErrConflict)
 	ErrChassisAlreadyExists                  = sentinel("ChassisAlreadyExists", ErrConflict)

@@ -14,7 +14,8 @@ import (
 // whose request may have reached the cluster before the error (a deadline,
 // a cancellation, a lost connection) is reported as ErrUnknownOutcome: it
 // may have been applied. Errors etcd returns before applying anything
-// (a request too large, too many operations, auth) are definite; a
+// (a request too large, too many operations, auth, a lease not
+// found) are definite; a
 // request larger than etcd or its client accepts is the caller's:
 // InvalidParameterValue, read or write.
 func etcdError(err error, write bool) error {
@@ -23,6 +24,10 @@ func etcdError(err error, write bool) error {
 	}
 	if tooLarge(err) {
 		return invalidParam("the request is larger than etcd accepts (%v)", err)
+	}
+	if errors.Is(err, rpctypes.ErrLeaseNotFound) {
+		// etcd checks the lease before applying anything: definite.
+		return newError(ErrLeaseNotFound, "the lease of this write expired or was revoked; nothing was written")
 	}
 	if !write || definite(err) {
 		return fmt.Errorf("etcd: %w", err)

@@ -1,6 +1,7 @@
 package etcdstore_test
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/ironic-etcd/ironic-etcd/etcdstore"
@@ -150,5 +151,31 @@ func TestLockMovedByUpdateGetsNewToken(t *testing.T) {
 	f.lockAgrees(t, moved)
 	if moved.GetReservation() != "c3" {
 		t.Fatalf("the lock moved to c3 went with c1's lease: %v", moved)
+	}
+}
+
+// A reserve bound to a lease that is gone is refused by etcd before
+// anything applies: a definite LeaseNotFound, not an unknown outcome, and
+// no lock key.
+func TestReserveWithRevokedLease(t *testing.T) {
+	f := newFixture(t)
+	n := f.mustNode(t, nil)
+	lease, err := client.Grant(f.ctx, 60)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.Revoke(f.ctx, lease.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.ReserveNode(f.ctx, "c1", n.Uuid, etcdstore.WithLease(lease.ID))
+	if !errors.Is(err, etcdstore.ErrLeaseNotFound) || !errors.Is(err, etcdstore.ErrNotFound) || errors.Is(err, etcdstore.ErrUnknownOutcome) {
+		t.Fatalf("reserve with a revoked lease: %v, want LeaseNotFound (definite)", err)
+	}
+	resp, err := client.Get(f.ctx, f.Keys().Reservation(n.Id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(resp.Kvs) != 0 {
+		t.Fatalf("a lock key was written: %q", resp.Kvs[0].Value)
 	}
 }

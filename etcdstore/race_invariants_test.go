@@ -149,10 +149,12 @@ func (s *snapshot) named(table, column string, value any) []string {
 	return out
 }
 
-// lock is a node's lock as read: holder "" when free.
+// lock is a node's lock as read: holder "" when free. The fencing token
+// is the lock key's mod revision: the key is written only when its holder
+// changes (see lock.go).
 func (s *snapshot) lock(nodeID int64) (holder string, token int64) {
 	if k, ok := s.kvs[s.space.Reservation(nodeID)]; ok {
-		return k.value, k.create
+		return k.value, k.mod
 	}
 	return "", 0
 }
