@@ -304,7 +304,8 @@ func TestCacheReloadsAfterCompaction(t *testing.T) {
 	proxy.Unblock()
 	start := time.Now()
 	for {
-		if resyncs, _, _ := reader.MirrorStats(); resyncs >= 1 {
+		// resyncs counts a reload when it begins: wait for it to end.
+		if resyncs, _, _ := reader.MirrorStats(); resyncs >= 1 && reader.MirrorReady() {
 			break
 		}
 		if time.Since(start) > 30*time.Second {

@@ -36,6 +36,13 @@ func (s *Store) MirrorSetReady(ready bool) {
 	s.mirror.ready = ready
 }
 
+// MirrorReady reports whether the cache is loaded and serving.
+func (s *Store) MirrorReady() bool {
+	s.mirror.mu.RLock()
+	defer s.mirror.mu.RUnlock()
+	return s.mirror.ready
+}
+
 // MirrorHasKey reports whether the cache holds key.
 func (s *Store) MirrorHasKey(key string) bool {
 	s.mirror.mu.RLock()
