@@ -26,10 +26,12 @@ import (
 // compaction, a lost watch or a failed self-check it loads again. A read
 // served from the mirror is linearizable: the reader first learns the
 // cluster's current revision with a cheap quorum read (a count-only Get of
-// one key) and waits until the mirror has applied it, asking etcd for a
-// progress notification so that an idle prefix still advances (as
-// Kubernetes' consistent reads from cache do). When the mirror is not
-// ready, or does not catch up within freshWait, the store reads etcd.
+// one key) and waits until the mirror has applied it, asking etcd for
+// progress notifications so that an idle prefix still advances (as
+// Kubernetes' consistent reads from cache do). The mirror's revision
+// moves only to revisions it has seen events or a progress notification
+// for, never to a response header's (seenRevision). When the mirror is
+// not ready, or does not catch up within freshWait, the store reads etcd.
 type mirror struct {
 	cli    *clientv3.Client
 	s      *Store
@@ -37,9 +39,12 @@ type mirror struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 
+	freshWait  time.Duration                // how long a read waits for the copy
+	onResponse func(clientv3.WatchResponse) // tests: called after each applied response
+
 	mu       sync.RWMutex
 	kvs      *btree.BTreeG[*entry] // every key of the prefix, in key order
-	rev      int64                 // the revision the copy reflects
+	rev      int64                 // every change up to it is applied (see seenRevision)
 	ready    bool
 	advanced chan struct{} // closed and replaced whenever rev moves
 	nodes    *nodeIndex
@@ -48,6 +53,7 @@ type mirror struct {
 	// stats for tests and the bench command
 	resyncs, checks, mismatches int
 	fallbacks                   atomic.Int64 // reads sent to etcd while not ready or behind
+	lastProgressAsk             atomic.Int64 // unix nanos of the last progress request
 }
 
 // entry is one key of the mirror; rec is the decoded record for record
@@ -85,6 +91,9 @@ func newMirror(s *Store, log *slog.Logger) *mirror {
 		nodes:    newNodeIndex(),
 		byID:     map[int64]*entry{},
 		done:     make(chan struct{}),
+
+		freshWait:  s.opts.freshWait,
+		onResponse: s.opts.onWatchResp,
 	}
 }
 
@@ -209,13 +218,37 @@ func (m *mirror) follow(ctx context.Context, wch clientv3.WatchChan, rev int64, 
 				}
 				return rev
 			}
-			m.apply(resp.Events, resp.Header.Revision)
-			rev = max(rev, resp.Header.Revision)
+			seen := seenRevision(resp)
+			m.apply(resp.Events, seen)
+			rev = max(rev, seen)
+			if m.onResponse != nil {
+				m.onResponse(resp)
+			}
 		}
 	}
 }
 
-// apply installs a batch of events and moves the revision to rev.
+// seenRevision is the revision up to which a watch response proves the
+// copy complete: the last event's for a batch of events, the header's for
+// a progress notification (etcd sends one only to a synced watch, after
+// every event up to its revision: mvcc progressIfSync), 0 for anything
+// else. Never the header of a batch of events: when etcd catches a watch
+// up over more than 1,000 revisions (a reconnect, a slow reader) it stamps
+// every batch with the store's current revision (mvcc syncWatchers), ahead
+// of the batches still to come.
+func seenRevision(resp clientv3.WatchResponse) int64 {
+	var rev int64
+	for _, ev := range resp.Events {
+		rev = max(rev, ev.Kv.ModRevision)
+	}
+	if len(resp.Events) == 0 && resp.IsProgressNotify() {
+		rev = resp.Header.Revision
+	}
+	return rev
+}
+
+// apply installs a batch of events and moves the revision to rev, the one
+// the batch proves seen (seenRevision).
 func (m *mirror) apply(events []*clientv3.Event, rev int64) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -21,17 +21,18 @@ import (
 // mirror is not ready or did not catch up in time.
 //
 // Cost: one quorum read (a count-only Get of a single key, served by the
-// leader's ReadIndex without touching the log), plus a progress request
-// when the prefix has been idle.
+// leader's ReadIndex without touching the log), plus progress requests
+// (at most one per progressRetry for all readers) while the copy is
+// behind.
 func (m *mirror) fresh(ctx context.Context) (ok bool, err error) {
 	resp, err := m.cli.Get(ctx, m.s.keys.Prefix()+"revision-probe", clientv3.WithCountOnly())
 	if err != nil {
 		return false, etcdError(err, false)
 	}
 	target := resp.Header.Revision
-	deadline := time.NewTimer(freshWait)
+	deadline := time.NewTimer(m.freshWait)
 	defer deadline.Stop()
-	asked := false
+	var askAgain <-chan time.Time // nil until the first request
 	for {
 		m.mu.RLock()
 		if !m.ready {
@@ -44,14 +45,18 @@ func (m *mirror) fresh(ctx context.Context) (ok bool, err error) {
 		}
 		wait := m.advanced
 		m.mu.RUnlock()
-		if !asked {
+		if askAgain == nil {
 			// Writes elsewhere in the cluster (or none since) leave the
 			// watch silent: ask for a progress notification.
-			asked = true
-			_ = m.cli.RequestProgress(clientv3.WithRequireLeader(ctx))
+			m.askProgress(ctx, true)
+			t := time.NewTicker(progressRetry)
+			defer t.Stop()
+			askAgain = t.C
 		}
 		select {
 		case <-wait:
+		case <-askAgain:
+			m.askProgress(ctx, false)
 		case <-ctx.Done():
 			return false, ctx.Err()
 		case <-deadline.C:
@@ -59,6 +64,26 @@ func (m *mirror) fresh(ctx context.Context) (ok bool, err error) {
 			return false, nil
 		}
 	}
+}
+
+// progressRetry is how often a read that waits for the copy asks again
+// for a progress notification: etcd drops a request while the watch is
+// not synced (being created, resumed after a reconnect, or caught up:
+// mvcc progressIfSync), and answers nothing then. etcd syncs watches
+// every 100 ms.
+const progressRetry = 100 * time.Millisecond
+
+// askProgress requests a progress notification on the watch's stream. A
+// repeat (first false) is skipped when any reader asked less than
+// progressRetry ago, so many waiting readers make one request per period.
+func (m *mirror) askProgress(ctx context.Context, first bool) {
+	now := time.Now().UnixNano()
+	last := m.lastProgressAsk.Load()
+	if !first && (now-last < int64(progressRetry) || !m.lastProgressAsk.CompareAndSwap(last, now)) {
+		return
+	}
+	m.lastProgressAsk.Store(now)
+	_ = m.cli.RequestProgress(clientv3.WithRequireLeader(ctx))
 }
 
 // tableOfKey returns the table whose record key this is, or nil.

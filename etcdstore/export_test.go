@@ -1,6 +1,11 @@
 package etcdstore
 
-import "context"
+import (
+	"context"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+)
 
 // Hooks for the external tests of the read cache.
 
@@ -31,6 +36,13 @@ func (s *Store) MirrorSetReady(ready bool) {
 	s.mirror.ready = ready
 }
 
+// MirrorReady reports whether the cache is loaded and serving.
+func (s *Store) MirrorReady() bool {
+	s.mirror.mu.RLock()
+	defer s.mirror.mu.RUnlock()
+	return s.mirror.ready
+}
+
 // MirrorHasKey reports whether the cache holds key.
 func (s *Store) MirrorHasKey(key string) bool {
 	s.mirror.mu.RLock()
@@ -49,4 +61,21 @@ func (s *Store) IndexLive(table, field string) bool {
 func (s *Store) IndexHas(key string, id int64) bool {
 	got, ok := s.index.get(key)
 	return ok && got == id
+}
+
+// WithFreshWait sets how long a cached read waits for the cache to catch
+// up before it reads etcd (default 2 s).
+func WithFreshWait(d time.Duration) Option { return func(o *options) { o.freshWait = d } }
+
+// WithCacheWatchHook has the cache's watch loop call fn after it applied
+// each watch response; fn may block the loop.
+func WithCacheWatchHook(fn func(clientv3.WatchResponse)) Option {
+	return func(o *options) { o.onWatchResp = fn }
+}
+
+// MirrorRevision is the revision the cache's copy says it reflects.
+func (s *Store) MirrorRevision() int64 {
+	s.mirror.mu.RLock()
+	defer s.mirror.mu.RUnlock()
+	return s.mirror.rev
 }

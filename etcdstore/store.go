@@ -43,6 +43,12 @@ type options struct {
 	readCache            bool
 	cacheCheckEvery      time.Duration
 	logger               *slog.Logger
+
+	// For tests (set in export_test.go): how long a cached read waits for
+	// the copy to catch up, and a function the cache's watch loop calls
+	// after applying each response.
+	freshWait   time.Duration
+	onWatchResp func(clientv3.WatchResponse)
 }
 
 // Option configures a Store.
@@ -104,6 +110,7 @@ func New(cli *clientv3.Client, opts ...Option) (*Store, error) {
 		heartbeatTimeout:     60 * time.Second,
 		cacheCheckEvery:      time.Minute,
 		logger:               slog.Default(),
+		freshWait:            freshWait,
 	}
 	for _, opt := range opts {
 		opt(&o)
