@@ -30,9 +30,13 @@ var nodeRoutes = []Route{
 			return none(c.store().ReleaseNode(ctx, c.Str("tag"), c.Str("node_id")))
 		}},
 	{Name: "create_node", Doc: "Create a node.", Result: rRecord(newNode), Args: []Arg{req("values", tValues(newNode))},
-		Call: func(ctx context.Context, c *Call) (any, error) { return ret(c.store().CreateNode(ctx, c.Values("values"))) }},
+		Call: func(ctx context.Context, c *Call) (any, error) {
+			return ret(c.store().CreateNode(ctx, c.Values("values")))
+		}},
 	{Name: "get_node_by_id", Doc: "A node by id.", Result: rRecord(newNode), Args: []Arg{req("node_id", tInteger)},
-		Call: func(ctx context.Context, c *Call) (any, error) { return ret(c.store().GetNodeByID(ctx, c.Int("node_id"))) }},
+		Call: func(ctx context.Context, c *Call) (any, error) {
+			return ret(c.store().GetNodeByID(ctx, c.Int("node_id")))
+		}},
 	{Name: "get_node_by_uuid", Doc: "A node by uuid.", Result: rRecord(newNode), Args: []Arg{req("node_uuid", tString)},
 		Call: func(ctx context.Context, c *Call) (any, error) {
 			return ret(c.store().GetNodeByUUID(ctx, c.Str("node_uuid")))
@@ -47,7 +51,9 @@ var nodeRoutes = []Route{
 		}},
 	{Name: "destroy_node", Doc: "Destroy a node and its ports, portgroups, tags and volumes.", Result: rNone,
 		Args: []Arg{req("node_id", tIdent)},
-		Call: func(ctx context.Context, c *Call) (any, error) { return none(c.store().DestroyNode(ctx, c.Str("node_id"))) }},
+		Call: func(ctx context.Context, c *Call) (any, error) {
+			return none(c.store().DestroyNode(ctx, c.Str("node_id")))
+		}},
 	{Name: "update_node", Doc: "Update a node's columns.", Result: rRecord(newNode),
 		Args: []Arg{req("node_id", tIdent), req("values", tValues(newNode))},
 		Call: func(ctx context.Context, c *Call) (any, error) {

@@ -7,7 +7,9 @@ import "context"
 
 var portRoutes = []Route{
 	{Name: "get_port_by_id", Doc: "A port by id.", Result: rRecord(newPort), Args: []Arg{req("port_id", tInteger)},
-		Call: func(ctx context.Context, c *Call) (any, error) { return ret(c.store().GetPortByID(ctx, c.Int("port_id"))) }},
+		Call: func(ctx context.Context, c *Call) (any, error) {
+			return ret(c.store().GetPortByID(ctx, c.Int("port_id")))
+		}},
 	{Name: "get_port_by_uuid", Doc: "A port by uuid.", Result: rRecord(newPort), Args: []Arg{req("port_uuid", tString)},
 		Call: func(ctx context.Context, c *Call) (any, error) {
 			return ret(c.store().GetPortByUUID(ctx, c.Str("port_uuid")))
@@ -19,7 +21,9 @@ var portRoutes = []Route{
 		}},
 	{Name: "get_port_list", Doc: "Every port, paged.", Result: rRecords(newPort),
 		Args: args(listArgs(newPort), []Arg{unsupported("owner"), unsupported("project")}),
-		Call: func(ctx context.Context, c *Call) (any, error) { return ret(c.store().GetPortList(ctx, c.ListOptions())) }},
+		Call: func(ctx context.Context, c *Call) (any, error) {
+			return ret(c.store().GetPortList(ctx, c.ListOptions()))
+		}},
 	{Name: "get_ports_by_node_id", Doc: "The ports of a node.", Result: rRecords(newPort),
 		Args: args([]Arg{req("node_id", tInteger)}, listArgs(newPort), []Arg{unsupported("owner"), unsupported("project")}),
 		Call: func(ctx context.Context, c *Call) (any, error) {
@@ -31,14 +35,18 @@ var portRoutes = []Route{
 			return ret(c.store().GetPortsByPortgroupID(ctx, c.Int("portgroup_id"), c.ListOptions()))
 		}},
 	{Name: "create_port", Doc: "Create a port.", Result: rRecord(newPort), Args: []Arg{req("values", tValues(newPort))},
-		Call: func(ctx context.Context, c *Call) (any, error) { return ret(c.store().CreatePort(ctx, c.Values("values"))) }},
+		Call: func(ctx context.Context, c *Call) (any, error) {
+			return ret(c.store().CreatePort(ctx, c.Values("values")))
+		}},
 	{Name: "update_port", Doc: "Update a port's columns.", Result: rRecord(newPort),
 		Args: []Arg{req("port_id", tIdent), req("values", tValues(newPort))},
 		Call: func(ctx context.Context, c *Call) (any, error) {
 			return ret(c.store().UpdatePort(ctx, c.Str("port_id"), c.Values("values")))
 		}},
 	{Name: "destroy_port", Doc: "Destroy a port.", Result: rNone, Args: []Arg{req("port_id", tIdent)},
-		Call: func(ctx context.Context, c *Call) (any, error) { return none(c.store().DestroyPort(ctx, c.Str("port_id"))) }},
+		Call: func(ctx context.Context, c *Call) (any, error) {
+			return none(c.store().DestroyPort(ctx, c.Str("port_id")))
+		}},
 }
 
 var portgroupRoutes = []Route{
@@ -101,7 +109,9 @@ var chassisRoutes = []Route{
 			return ret(c.store().GetChassisByUUID(ctx, c.Str("chassis_uuid")))
 		}},
 	{Name: "get_chassis_list", Doc: "Every chassis, paged.", Result: rRecords(newChassis), Args: listArgs(newChassis),
-		Call: func(ctx context.Context, c *Call) (any, error) { return ret(c.store().GetChassisList(ctx, c.ListOptions())) }},
+		Call: func(ctx context.Context, c *Call) (any, error) {
+			return ret(c.store().GetChassisList(ctx, c.ListOptions()))
+		}},
 	{Name: "update_chassis", Doc: "Update a chassis' columns.", Result: rRecord(newChassis),
 		Args: []Arg{req("chassis_id", tIdent), req("values", tValues(newChassis))},
 		Call: func(ctx context.Context, c *Call) (any, error) {
