@@ -251,6 +251,9 @@ var (
 // decodeInt reads an integral JSON number that fits in int64.
 func decodeInt(raw json.RawMessage) (int64, error) {
 	var n json.Number
+	if t := bytes.TrimSpace(raw); len(t) > 0 && t[0] == '"' { // json.Number would take "1"
+		return 0, want("an integer", raw)
+	}
 	if err := decodeExact(raw, &n); err != nil {
 		return 0, want("an integer", raw)
 	}

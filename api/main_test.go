@@ -223,3 +223,5 @@ func keysUnder(t testing.TB, prefix string) []string {
 }
 
 type obj = map[string]any
+
+var jsonMarshal = json.Marshal
