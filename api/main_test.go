@@ -225,3 +225,5 @@ func keysUnder(t testing.TB, prefix string) []string {
 type obj = map[string]any
 
 var jsonMarshal = json.Marshal
+
+func stringsReader(s string) io.Reader { return strings.NewReader(s) }
