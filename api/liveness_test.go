@@ -36,8 +36,8 @@ func TestConductorLeaseExpiryFreesLocks(t *testing.T) {
 	s.ok(t, "reserve_node", obj{"tag": "c1", "node_id": node["id"]})
 	s.ok(t, "reserve_node", obj{"tag": "not-a-conductor", "node_id": other["id"]})
 	// Heartbeats keep it: three TTLs of touches, the lock stays.
-	for range 6 {
-		time.Sleep(ttl / 2)
+	for range 12 {
+		time.Sleep(ttl / 4)
 		s.ok(t, "touch_conductor", obj{"hostname": "c1"})
 	}
 	if n := s.ok(t, "get_node_by_id", obj{"node_id": node["id"]}).Obj(t); n["reservation"] != "c1" {
@@ -88,11 +88,31 @@ func TestUnregisterRevokesLease(t *testing.T) {
 // acknowledged is there, and the survivor keeps the conductor's lease (it
 // belongs to the conductor, not to the replica that granted it).
 func TestReplicaKilledMidRun(t *testing.T) {
+	const ttl = 2 * time.Second
 	a := startAPI(t, api.Config{HeartbeatTimeout: ttl})
 	b := startAPI(t, api.Config{HeartbeatTimeout: ttl, Prefix: a.Prefix})
 	node := a.ok(t, "create_node", obj{"values": obj{"name": "locked"}}).Obj(t)
 	a.ok(t, "register_conductor", obj{"values": obj{"hostname": "c1", "drivers": []string{"ipmi"}}})
 	a.ok(t, "reserve_node", obj{"tag": "c1", "node_id": node["id"]})
+
+	// The conductor heartbeats through b all along: b renews the lease a
+	// granted. It stops at the end of the test.
+	beats := make(chan struct{})
+	beating := make(chan int)
+	go func() {
+		n := 0
+		defer func() { beating <- n }()
+		for {
+			select {
+			case <-beats:
+				return
+			case <-time.After(ttl / 4):
+			}
+			if code, err := postQuiet(b.URL, "touch_conductor", `{"hostname": "c1"}`); err == nil && code == http.StatusOK {
+				n++
+			}
+		}
+	}()
 
 	// Writers on replica a until it dies; each remembers what a acknowledged.
 	var mu sync.Mutex
@@ -133,10 +153,11 @@ func TestReplicaKilledMidRun(t *testing.T) {
 			t.Fatalf("acknowledged write %s lost: %d %s", name, ans.Status, ans.Body)
 		}
 	}
-	// The conductor heartbeats through b for three TTLs: its lock stays.
-	for range 6 {
-		time.Sleep(ttl / 2)
-		b.ok(t, "touch_conductor", obj{"hostname": "c1"})
+	// Three more TTLs of heartbeats through b alone: its lock stays.
+	time.Sleep(3 * ttl)
+	close(beats)
+	if n := <-beating; n < 12 {
+		t.Fatalf("only %d heartbeats went through", n)
 	}
 	if n := b.ok(t, "get_node_by_id", obj{"node_id": node["id"]}).Obj(t); n["reservation"] != "c1" {
 		t.Fatalf("lock lost with the replica: %v", n["reservation"])
