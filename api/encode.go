@@ -32,7 +32,7 @@ func jsonValue(v any) any {
 		if reflect.ValueOf(x).IsNil() {
 			return nil
 		}
-		return record(render.Of(x))
+		return ironicColumns(render.Of(x))
 	case render.Record:
 		return record(x)
 	case time.Time:
@@ -63,6 +63,24 @@ func jsonValue(v any) any {
 		return out
 	}
 	return v
+}
+
+// storeOnly are fields the store keeps for itself, not Ironic columns, and
+// not useful to a client: a conductor's lease id (the API manages it).
+// A node's reservation_revision stays: it is the lock's fencing token.
+var storeOnly = map[string]string{"Conductor": "lease"}
+
+func ironicColumns(r render.Record) record {
+	if skip, ok := storeOnly[r.Type]; ok {
+		cols := make([]render.Column, 0, len(r.Columns))
+		for _, c := range r.Columns {
+			if c.Name != skip {
+				cols = append(cols, c)
+			}
+		}
+		r.Columns = cols
+	}
+	return record(r)
 }
 
 // record writes a record's columns in order.

@@ -110,6 +110,9 @@ func TestEveryRouteThroughHTTP(t *testing.T) {
 	s.ok(t, "update_volume_target", obj{"ident": vt["uuid"], "target_info": obj{"volume_id": "v2"}})
 
 	cd := s.ok(t, "register_conductor", obj{"values": obj{"hostname": "c1", "drivers": []string{"ipmi", "fake"}}}).Obj(t)
+	if _, ok := cd["lease"]; ok || cd["hostname"] != "c1" || cd["online"] != true {
+		t.Fatalf("conductor %v", cd)
+	}
 	s.ok(t, "get_conductor", obj{"hostname": "c1"})
 	s.ok(t, "touch_conductor", obj{"hostname": "c1"})
 	if got := s.ok(t, "get_active_driver_dict", obj{"interval": 60}).Obj(t); fmt.Sprint(got["ipmi"]) != "[c1]" {

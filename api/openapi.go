@@ -84,6 +84,9 @@ func recordSchema(d protoreflect.MessageDescriptor) map[string]any {
 	props := map[string]any{}
 	for i := 0; i < d.Fields().Len(); i++ {
 		fd := d.Fields().Get(i)
+		if storeOnly[string(d.Name())] == string(fd.Name()) {
+			continue
+		}
 		props[string(fd.Name())] = columnSchema(fd)
 	}
 	return map[string]any{"type": "object", "properties": props}

@@ -165,10 +165,8 @@ func (h *Handler) offlineConductors(ctx context.Context, field string) (any, err
 // conductorColumns are the conductor's Ironic columns.
 func conductorColumns() []string {
 	var out []string
-	for _, col := range render.Of(newConductor()).Columns {
-		if col.Name != "lease" { // the store's, not Ironic's
-			out = append(out, col.Name)
-		}
+	for _, col := range ironicColumns(render.Of(newConductor())).Columns {
+		out = append(out, col.Name)
 	}
 	return out
 }
