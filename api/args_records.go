@@ -49,7 +49,11 @@ func columnValue(fd protoreflect.FieldDescriptor, raw json.RawMessage) (any, err
 		return nil, nil
 	}
 	if fd != nil && fd.Kind() == protoreflect.BytesKind {
-		return json.RawMessage(raw), nil // a JSON column: the document as sent
+		var doc bytes.Buffer // a JSON column: the document as sent, numbers exact, compacted
+		if err := json.Compact(&doc, raw); err != nil {
+			return nil, err
+		}
+		return json.RawMessage(doc.Bytes()), nil
 	}
 	if fd != nil && isTimestamp(fd) {
 		var s string
