@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
@@ -14,11 +15,12 @@ import (
 )
 
 // RunViaAPI measures the HTTP API (--via-api): W1 loads the data set
-// in-process, then W2, W4 and W5 run through `ironic-etcd api` as it runs
+// in-process, then W2, W4, W5 and W6 run through `ironic-etcd api` as it runs
 // by default (read cache on), served in this process on a loopback
 // listener, and, in the same run, through the in-process cached store.
 // Each figure's Floor is the in-process figure and Ratio the API's share
-// of it (above 1: the API is faster).
+// of it (above 1: the API is faster). W6 has no in-process pair: its
+// conductors' leases are the API's (granted and renewed through it).
 func RunViaAPI(ctx context.Context, cli *clientv3.Client, cfg Config) ([]Result, error) {
 	if cfg.N <= 0 || cfg.Repeat <= 0 || cfg.Duration <= 0 {
 		return nil, fmt.Errorf("bench: N, repeat and duration must be positive")
@@ -41,7 +43,7 @@ func RunViaAPI(ctx context.Context, cli *clientv3.Client, cfg Config) ([]Result,
 		return results, err
 	}
 	defer cached.Close()
-	url, stop, err := serveAPI(ctx, cli, cfg.Prefix)
+	url, stop, err := serveAPI(ctx, cli, cfg.Prefix, 0)
 	if err != nil {
 		return results, err
 	}
@@ -84,12 +86,20 @@ func RunViaAPI(ctx context.Context, cli *clientv3.Client, cfg Config) ([]Result,
 			return results, err
 		}
 	}
+	if cfg.wants("W6") {
+		rs, err := runLivenessViaAPI(ctx, cli, cfg)
+		add(rs)
+		if err != nil {
+			return results, err
+		}
+	}
 	return results, nil
 }
 
-// serveAPI starts the API on a loopback port; stop drains it.
-func serveAPI(ctx context.Context, cli *clientv3.Client, prefix string) (string, func(), error) {
-	h, err := api.New(api.Config{Client: cli, Prefix: prefix, ReadCache: true,
+// serveAPI starts the API on a loopback port (heartbeat 0: the default
+// timeout); stop drains it.
+func serveAPI(ctx context.Context, cli *clientv3.Client, prefix string, heartbeat time.Duration) (string, func(), error) {
+	h, err := api.New(api.Config{Client: cli, Prefix: prefix, ReadCache: true, HeartbeatTimeout: heartbeat,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		return "", nil, err
