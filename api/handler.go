@@ -81,7 +81,10 @@ func New(cfg Config) (*Handler, error) {
 		return nil, err
 	}
 	h.st.Store(st)
-	if h.metrics, err = newMetrics(cfg.Registry); err != nil {
+	if h.metrics, err = newMetrics(cfg.Registry); err == nil {
+		err = cfg.Registry.Register(cacheCollector{h})
+	}
+	if err != nil {
 		st.Close()
 		return nil, err
 	}

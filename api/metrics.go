@@ -1,11 +1,14 @@
 package api
 
 import (
+	"context"
 	"net/http"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
 // metrics are what /metrics serves, per method (unknown methods share
@@ -46,6 +49,46 @@ func newMetrics(reg *prometheus.Registry) (*metrics, error) {
 		}
 	}
 	return m, nil
+}
+
+// cacheCollector reports the read cache at each scrape: its lag behind
+// the cluster (one serializable read of the member's revision) and its
+// resyncs, mismatches and fallbacks.
+type cacheCollector struct{ h *Handler }
+
+var (
+	cacheLagDesc = prometheus.NewDesc("ironic_etcd_api_read_cache_lag_revisions",
+		"Revisions the read cache is behind its etcd member at scrape time.", nil, nil)
+	cacheResyncsDesc = prometheus.NewDesc("ironic_etcd_api_read_cache_resyncs_total",
+		"Full reloads of the read cache.", nil, nil)
+	cacheMismatchesDesc = prometheus.NewDesc("ironic_etcd_api_read_cache_mismatches_total",
+		"Self-checks that found the read cache differing from etcd.", nil, nil)
+	cacheFallbacksDesc = prometheus.NewDesc("ironic_etcd_api_read_cache_fallbacks_total",
+		"Reads sent to etcd because the cache was not ready or behind.", nil, nil)
+)
+
+func (c cacheCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{cacheLagDesc, cacheResyncsDesc, cacheMismatchesDesc, cacheFallbacksDesc} {
+		ch <- d
+	}
+}
+
+func (c cacheCollector) Collect(ch chan<- prometheus.Metric) {
+	st := c.h.store()
+	before, ok := st.CacheStats()
+	if !ok {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if resp, err := c.h.cfg.Client.Get(ctx, st.Keys().Prefix(), clientv3.WithSerializable(), clientv3.WithCountOnly()); err == nil {
+		after, _ := st.CacheStats()
+		// The cache's revision read after the member's: a lag of 0 means caught up.
+		ch <- prometheus.MustNewConstMetric(cacheLagDesc, prometheus.GaugeValue, float64(max(0, resp.Header.Revision-after.Revision)))
+	}
+	ch <- prometheus.MustNewConstMetric(cacheResyncsDesc, prometheus.CounterValue, float64(before.Resyncs))
+	ch <- prometheus.MustNewConstMetric(cacheMismatchesDesc, prometheus.CounterValue, float64(before.Mismatches))
+	ch <- prometheus.MustNewConstMetric(cacheFallbacksDesc, prometheus.CounterValue, float64(before.Fallbacks))
 }
 
 func (m *metrics) handler(reg *prometheus.Registry) http.Handler {

@@ -107,7 +107,7 @@ func TestServeTLSClientAuthAndDrain(t *testing.T) {
 
 // /metrics counts calls per method and errors per type.
 func TestMetrics(t *testing.T) {
-	s := startAPI(t, api.Config{})
+	s := startAPI(t, api.Config{ReadCache: true})
 	n := s.ok(t, "create_node", obj{"values": obj{}}).Obj(t)
 	s.ok(t, "reserve_node", obj{"tag": "a", "node_id": n["id"]})
 	s.call(t, "reserve_node", obj{"tag": "b", "node_id": n["id"]})
@@ -118,6 +118,8 @@ func TestMetrics(t *testing.T) {
 		`ironic_etcd_api_errors_total{method="reserve_node",type="NodeLocked"} 1`,
 		`ironic_etcd_api_errors_total{method="unknown",type="UnknownMethod"} 1`,
 		`ironic_etcd_api_request_duration_seconds_count{method="reserve_node"} 2`,
+		`ironic_etcd_api_read_cache_lag_revisions `,
+		`ironic_etcd_api_read_cache_resyncs_total 0`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %s", want)
