@@ -187,3 +187,13 @@ func newCert(t *testing.T, dir, name string, parent *x509.Certificate, parentKey
 	}
 	return cert, key
 }
+
+// The per-request timeout bounds each call: past it the call ends with
+// 503 StoreUnavailable (a read: nothing written).
+func TestRequestTimeout(t *testing.T) {
+	s := startAPI(t, api.Config{RequestTimeout: time.Nanosecond})
+	a := s.call(t, "get_node_list", obj{})
+	if a.Status != http.StatusServiceUnavailable || a.ErrorType() != "StoreUnavailable" {
+		t.Fatalf("%d %s", a.Status, a.Body)
+	}
+}
