@@ -3,6 +3,7 @@ package api_test
 import (
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/ironic-etcd/ironic-etcd/api"
 )
@@ -22,6 +23,19 @@ func TestTestingMode(t *testing.T) {
 	}
 	if a := s.call(t, "get_node_list", obj{}, api.NowHeader, "not a time"); a.Status != http.StatusBadRequest {
 		t.Fatalf("bad now header: %d %s", a.Status, a.Body)
+	}
+	// Conductors follow the reference's time rules here, so moving "now"
+	// moves their liveness: offline an hour later, not now.
+	s.ok(t, "register_conductor", obj{"values": obj{"hostname": "c1", "drivers": []string{"ipmi"}}})
+	if got := s.ok(t, "get_offline_conductors", obj{}).JSON(t).([]any); len(got) != 0 {
+		t.Fatalf("offline now: %v", got)
+	}
+	later := time.Now().UTC().Add(time.Hour).Format(time.RFC3339Nano)
+	if got := s.ok(t, "get_offline_conductors", obj{}, api.NowHeader, later).JSON(t).([]any); len(got) != 1 {
+		t.Fatalf("offline an hour later: %v", got)
+	}
+	if got := s.ok(t, "get_active_driver_dict", obj{"interval": 60}, api.NowHeader, later).Obj(t); len(got) != 0 {
+		t.Fatalf("active an hour later: %v", got)
 	}
 	s.ok(t, "reset_for_tests", obj{})
 	if keys := keysUnder(t, s.Prefix); len(keys) != 0 {
