@@ -14,6 +14,8 @@ import (
 // conn is what W2, W4 and W5 call: the store in-process, or the same
 // methods through the HTTP API (--via-api).
 type conn interface {
+	// enroll creates a node, its two ports and its tags (W1).
+	enroll(ctx context.Context, spec NodeSpec) error
 	// filter runs W2's periodic query and returns the row count.
 	filter(ctx context.Context) (int, error)
 	// lookup runs W4's lookup number kind (0-3) of node spec.
@@ -27,6 +29,20 @@ type conn interface {
 
 // storeConn calls a Store.
 type storeConn struct{ s *etcdstore.Store }
+
+func (c storeConn) enroll(ctx context.Context, spec NodeSpec) error {
+	node, err := c.s.CreateNode(ctx, spec.Values)
+	if err != nil {
+		return err
+	}
+	for _, m := range spec.MACs {
+		if _, err := c.s.CreatePort(ctx, etcdstore.Values{"node_id": node.Id, "address": m}); err != nil {
+			return fmt.Errorf("port %s: %w", m, err)
+		}
+	}
+	_, err = c.s.SetNodeTags(ctx, node.Id, spec.Tags)
+	return err
+}
 
 func (c storeConn) filter(ctx context.Context) (int, error) {
 	rows, err := c.s.GetNodeinfoList(ctx, w2Columns, w2Filter(), etcdstore.ListOptions{})
@@ -113,6 +129,21 @@ func (c apiConn) call(ctx context.Context, method string, args, out any) error {
 }
 
 type apiArgs = map[string]any
+
+func (c apiConn) enroll(ctx context.Context, spec NodeSpec) error {
+	var node struct {
+		ID int64 `json:"id"`
+	}
+	if err := c.call(ctx, "create_node", apiArgs{"values": spec.Values}, &node); err != nil {
+		return err
+	}
+	for _, m := range spec.MACs {
+		if err := c.call(ctx, "create_port", apiArgs{"values": apiArgs{"node_id": node.ID, "address": m}}, nil); err != nil {
+			return err
+		}
+	}
+	return c.call(ctx, "set_node_tags", apiArgs{"node_id": node.ID, "tags": spec.Tags}, nil)
+}
 
 func (c apiConn) filter(ctx context.Context) (int, error) {
 	var rows []json.RawMessage

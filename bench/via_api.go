@@ -15,7 +15,8 @@ import (
 )
 
 // RunViaAPI measures the HTTP API (--via-api): W1 loads the data set
-// in-process, then W2, W4, W5 and W6 run through `ironic-etcd api` as it runs
+// in-process (and enrolls it again through the API), then W2, W4, W5 and
+// W6 run through `ironic-etcd api` as it runs
 // by default (read cache on), served in this process on a loopback
 // listener, and, in the same run, through the in-process cached store.
 // Each figure's Floor is the in-process figure and Ratio the API's share
@@ -57,6 +58,13 @@ func RunViaAPI(ctx context.Context, cli *clientv3.Client, cfg Config) ([]Result,
 		}
 		results = append(results, rs...)
 	}
+	if cfg.wants("W1") {
+		rs, err := enrollViaAPI(ctx, cli, data, cfg, results)
+		if err != nil {
+			return results, err
+		}
+		add(rs)
+	}
 	if cfg.wants("W2") {
 		rs, err := runFilter(ctx, cli, both, cfg)
 		if err != nil {
@@ -94,6 +102,26 @@ func RunViaAPI(ctx context.Context, cli *clientv3.Client, cfg Config) ([]Result,
 		}
 	}
 	return results, nil
+}
+
+// enrollViaAPI enrolls the data set again, through the API under a
+// prefix of its own, and pairs its rate with the in-process load's (W1
+// of loaded).
+func enrollViaAPI(ctx context.Context, cli *clientv3.Client, data *Dataset, cfg Config, loaded []Result) ([]Result, error) {
+	prefix := cfg.Prefix + "w1api/"
+	defer cli.Delete(context.WithoutCancel(ctx), prefix, clientv3.WithPrefix())
+	url, stop, err := serveAPI(ctx, cli, prefix, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer stop()
+	wall, err := enrollAll(ctx, newAPIConn(url), data, newBar(cfg, len(data.Nodes), "W1 enroll (API)"))
+	if err != nil || len(loaded) == 0 {
+		return nil, err
+	}
+	ours, inproc := float64(5*len(data.Nodes))/wall.Seconds(), loaded[0].Value
+	return []Result{{Workload: "W1", Figure: "enroll, 8 writers via API", Unit: "records/s", Value: ours, Floor: inproc,
+		Ratio: ratio(ours, inproc), Note: fmt.Sprintf("wall %.1f s through the API", wall.Seconds())}}, nil
 }
 
 // serveAPI starts the API on a loopback port (heartbeat 0: the default
