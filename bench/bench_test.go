@@ -114,7 +114,7 @@ func TestRunViaAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err, log.String())
 	}
-	want := map[string]bool{"periodic filter p50 via API": false, "enroll, 8 writers via API": false, "point lookups via API": false,
+	want := map[string]bool{"periodic filter p50 via API": false, "enroll, 8 writers via API": false, "full walk, limit 1000 via API": false, "point lookups via API": false,
 		"added latency per call (p50)": false, "lock churn K=4 via API": false, "offline after, x heartbeat timeout, via API": false}
 	for _, r := range results {
 		if _, ok := want[r.Figure]; ok {

@@ -16,6 +16,8 @@ import (
 type conn interface {
 	// enroll creates a node, its two ports and its tags (W1).
 	enroll(ctx context.Context, spec NodeSpec) error
+	// walk runs W3's get_node_list in pages of 1,000 and returns the count.
+	walk(ctx context.Context) (int, error)
 	// filter runs W2's periodic query and returns the row count.
 	filter(ctx context.Context) (int, error)
 	// lookup runs W4's lookup number kind (0-3) of node spec.
@@ -42,6 +44,21 @@ func (c storeConn) enroll(ctx context.Context, spec NodeSpec) error {
 	}
 	_, err = c.s.SetNodeTags(ctx, node.Id, spec.Tags)
 	return err
+}
+
+func (c storeConn) walk(ctx context.Context) (int, error) {
+	opts := etcdstore.ListOptions{Limit: etcdstore.Limit(1000)}
+	for total := 0; ; {
+		page, err := c.s.GetNodeList(ctx, etcdstore.NodeFilter{}, opts)
+		if err != nil {
+			return total, err
+		}
+		total += len(page)
+		if len(page) < 1000 {
+			return total, nil
+		}
+		opts.Marker = page[len(page)-1]
+	}
 }
 
 func (c storeConn) filter(ctx context.Context) (int, error) {
@@ -143,6 +160,21 @@ func (c apiConn) enroll(ctx context.Context, spec NodeSpec) error {
 		}
 	}
 	return c.call(ctx, "set_node_tags", apiArgs{"node_id": node.ID, "tags": spec.Tags}, nil)
+}
+
+func (c apiConn) walk(ctx context.Context) (int, error) {
+	args := apiArgs{"limit": 1000}
+	for total := 0; ; {
+		var page []json.RawMessage
+		if err := c.call(ctx, "get_node_list", args, &page); err != nil {
+			return total, err
+		}
+		total += len(page)
+		if len(page) < 1000 {
+			return total, nil
+		}
+		args["marker"] = page[len(page)-1] // the last record, as returned
+	}
 }
 
 func (c apiConn) filter(ctx context.Context) (int, error) {

@@ -15,8 +15,8 @@ import (
 )
 
 // RunViaAPI measures the HTTP API (--via-api): W1 loads the data set
-// in-process (and enrolls it again through the API), then W2, W4, W5 and
-// W6 run through `ironic-etcd api` as it runs
+// in-process (and enrolls it again through the API), then W2-W6 run
+// through `ironic-etcd api` as it runs
 // by default (read cache on), served in this process on a loopback
 // listener, and, in the same run, through the in-process cached store.
 // Each figure's Floor is the in-process figure and Ratio the API's share
@@ -67,6 +67,13 @@ func RunViaAPI(ctx context.Context, cli *clientv3.Client, cfg Config) ([]Result,
 	}
 	if cfg.wants("W2") {
 		rs, err := runFilter(ctx, cli, both, cfg)
+		if err != nil {
+			return results, err
+		}
+		add(versus(rs, inproc.name, viaAPI.name))
+	}
+	if cfg.wants("W3") {
+		rs, err := runWalk(ctx, cli, both, cfg)
 		if err != nil {
 			return results, err
 		}

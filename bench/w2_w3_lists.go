@@ -123,19 +123,9 @@ func runWalk(ctx context.Context, cli *clientv3.Client, stores []namedStore, cfg
 	for _, st := range stores {
 		total := 0
 		d, err := timeMedian(cfg.Repeat, 1, func() error {
-			opts := etcdstore.ListOptions{Limit: etcdstore.Limit(1000)}
-			total = 0
-			for {
-				page, err := st.s.GetNodeList(ctx, etcdstore.NodeFilter{}, opts)
-				if err != nil {
-					return err
-				}
-				total += len(page)
-				if len(page) < 1000 {
-					return nil
-				}
-				opts.Marker = page[len(page)-1]
-			}
+			var err error
+			total, err = st.conn().walk(ctx)
+			return err
 		})
 		if err != nil {
 			return nil, err

@@ -85,7 +85,7 @@ prefix, or --prefix, which must be empty).`,
 	f.IntSliceVar(&cfg.Ks, "k", []int{1, 8, 32}, "W5 worker counts")
 	f.Uint64Var(&cfg.Seed, "seed", 1, "data set seed")
 	f.BoolVarP(&quiet, "quiet", "q", false, "no progress bars or log lines")
-	f.BoolVar(&viaAPI, "via-api", false, "run W2, W4, W5 and W6 through the HTTP API (in this process), with the in-process store as the baseline")
+	f.BoolVar(&viaAPI, "via-api", false, "run W1-W6 through the HTTP API (served in this process), with the in-process store as the baseline")
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
 	return cmd
 }
