@@ -172,7 +172,7 @@ func versus(rs []Result, base, other string) []Result {
 		}
 		res := Result{Workload: r.Workload, Figure: strings.TrimSuffix(r.Figure, " ("+other+")") + " via API",
 			Unit: r.Unit, Value: r.Value, Floor: b.Value, Note: r.Note}
-		if r.Unit == "ms" {
+		if r.Unit == "ms" || r.Unit == "s" { // times: in-process time / API time
 			res.Ratio = speedup(r.Value, b.Value)
 		} else {
 			res.Ratio = ratio(r.Value, b.Value)
