@@ -178,7 +178,7 @@ func (h *Handler) reserveNode(ctx context.Context, tag, nodeID string) (*pb.Node
 		opts = append(opts, etcdstore.WithLease(lease))
 	}
 	n, err := h.store().ReserveNode(ctx, tag, nodeID, opts...)
-	if lease != 0 && errors.Is(err, rpctypes.ErrLeaseNotFound) {
+	if lease != 0 && errors.Is(err, etcdstore.ErrLeaseNotFound) {
 		// The lease expired between the read and the write, which failed
 		// whole: the conductor was just declared dead.
 		return nil, &requestError{Status: http.StatusConflict, Type: "ConductorLeaseExpired",
