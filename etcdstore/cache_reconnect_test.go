@@ -30,7 +30,6 @@ func TestCacheReadsAfterReconnectAreCurrent(t *testing.T) {
 	firstBatch := make(chan clientv3.WatchResponse, 1)
 	release := make(chan struct{})
 	var hold, unhold sync.Once
-	defer unhold.Do(func() { close(release) })
 	holdFirstBatch := func(resp clientv3.WatchResponse) {
 		select {
 		case <-reconnected:
@@ -45,6 +44,7 @@ func TestCacheReadsAfterReconnectAreCurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer reader.Close()
+	defer unhold.Do(func() { close(release) }) // first: Close waits for a held watch loop
 
 	const nodes, updates = 4, 1600
 	var uuids []string
