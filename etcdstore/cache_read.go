@@ -99,8 +99,6 @@ func (s *Store) tableOfKey(key string) *table {
 	return tablesByName[name]
 }
 
-func unmarshalRecord(b []byte, msg proto.Message) error { return proto.Unmarshal(b, msg) }
-
 // storedOf is the stored form of a mirrored record, its node lock merged
 // in. The record is a copy the caller may modify, unless shared (the
 // caller only reads it and hands it to nobody).
