@@ -278,8 +278,11 @@ func (m *mirror) nodesOfPorts(ctx context.Context, addresses []string) (owners i
 			return 0, stored{}, false, nil
 		}
 		p, ok := m.kvs.Get(&entry{key: m.s.keys.Record(tablePorts, pid)})
-		if !ok || p.rec == nil {
+		if !ok {
 			continue
+		}
+		if p.rec == nil {
+			return 0, stored{}, false, nil // undecodable: let etcd report it
 		}
 		if port := p.rec.Interface().(*pb.Port); port.NodeId != nil {
 			ids[port.GetNodeId()] = true
