@@ -292,9 +292,8 @@ func (m *mirror) apply(events []*clientv3.Event, rev int64) {
 func (m *mirror) makeEntry(kv *mvccpb.KeyValue) *entry {
 	e := &entry{key: string(kv.Key), createRev: kv.CreateRevision, modRev: kv.ModRevision}
 	if t := m.s.tableOfKey(e.key); t != nil {
-		msg := t.newMsg()
-		if err := unmarshalRecord(kv.Value, msg); err == nil {
-			e.rec, e.t = msg.ProtoReflect(), t
+		if rec, err := decodeRecord(t, kv); err == nil {
+			e.rec, e.t = rec, t
 			return e // the decoded record is what reads use: drop the bytes
 		}
 	}

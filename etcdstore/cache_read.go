@@ -99,8 +99,6 @@ func (s *Store) tableOfKey(key string) *table {
 	return tablesByName[name]
 }
 
-func unmarshalRecord(b []byte, msg proto.Message) error { return proto.Unmarshal(b, msg) }
-
 // storedOf is the stored form of a mirrored record, its node lock merged
 // in. The record is a copy the caller may modify, unless shared (the
 // caller only reads it and hands it to nobody).
@@ -280,8 +278,11 @@ func (m *mirror) nodesOfPorts(ctx context.Context, addresses []string) (owners i
 			return 0, stored{}, false, nil
 		}
 		p, ok := m.kvs.Get(&entry{key: m.s.keys.Record(tablePorts, pid)})
-		if !ok || p.rec == nil {
+		if !ok {
 			continue
+		}
+		if p.rec == nil {
+			return 0, stored{}, false, nil // undecodable: let etcd report it
 		}
 		if port := p.rec.Interface().(*pb.Port); port.NodeId != nil {
 			ids[port.GetNodeId()] = true

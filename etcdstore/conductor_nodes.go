@@ -88,7 +88,9 @@ func (s *Store) ClearNodeTargetPowerState(ctx context.Context, hostname string) 
 				lock := s.keys.Reservation(n.Id)
 				return txnPart{cmps: []clientv3.Cmp{clientv3.Compare(clientv3.Value(lock), "=", hostname)}}, nil
 			})
-		if err != nil && !isErr(err, ErrNodeNotFound) {
+		// errExtraCompare: the lock changed hands meanwhile, so the node
+		// is no longer this conductor's to clear.
+		if err != nil && !isErr(err, ErrNodeNotFound) && !isErr(err, errExtraCompare) {
 			return err
 		}
 	}

@@ -149,7 +149,7 @@ func (s *Store) RegisterConductor(ctx context.Context, values Values, updateExis
 				oldHost := now.rec.Interface().(*pb.Conductor).Hostname
 				return s.aliveOps(oldHost, next.Interface().(*pb.Conductor).Hostname, recordID(next), o.lease, cur.aliveCreateRev), nil
 			})
-		if err == errExtraCompare {
+		if isErr(err, errExtraCompare) {
 			continue // the liveness key changed meanwhile: look again
 		}
 		if err != nil {
@@ -188,7 +188,7 @@ func (s *Store) insertConductor(ctx context.Context, values Values, o conductorO
 	_, err = s.create(ctx, conductorsTable, rec, autoID, func(id int64) txnPart {
 		return s.aliveOps(c.Hostname, c.Hostname, id, o.lease, 0)
 	})
-	if err == errExtraCompare {
+	if isErr(err, errExtraCompare) {
 		return nil, conductorsTable.alreadyExists(rec)
 	}
 	return c, err
@@ -243,7 +243,7 @@ func (s *Store) UnregisterConductor(ctx context.Context, hostname string) error 
 // Three round trips.
 func (s *Store) TouchConductor(ctx context.Context, hostname string, opts ...ConductorOption) error {
 	o := conductorOpts(opts)
-	for attempt := 0; ; attempt++ {
+	for {
 		cur, found, err := s.loadConductor(ctx, hostname)
 		if err != nil {
 			return err
@@ -262,7 +262,12 @@ func (s *Store) TouchConductor(ctx context.Context, hostname string, opts ...Con
 				c.Lease = int64(o.lease)
 				return s.aliveOps(c.Hostname, c.Hostname, c.Id, o.lease, cur.aliveCreateRev), nil
 			})
-		if err == errExtraCompare && attempt < 5 {
+		if isErr(err, errExtraCompare) {
+			// The liveness key changed since the read (a registration
+			// wrote it): look again, as long as the caller waits.
+			if err := ctx.Err(); err != nil {
+				return err
+			}
 			continue
 		}
 		return err

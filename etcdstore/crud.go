@@ -8,8 +8,6 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
-
-	"github.com/ironic-etcd/ironic-etcd/keys"
 )
 
 // The generic bodies of the record methods of ports, portgroups, chassis,
@@ -218,9 +216,9 @@ func (s *Store) members(ctx context.Context, t *table, prefix string) ([]stored,
 	}
 	ids := make([]int64, 0, len(resp.Kvs))
 	for _, kv := range resp.Kvs {
-		id, err := keys.ParseID(string(kv.Key))
+		id, err := memberKeyID(kv)
 		if err != nil {
-			return nil, invalidParam("corrupt membership key %s", kv.Key)
+			return nil, err
 		}
 		ids = append(ids, id)
 	}

@@ -56,6 +56,13 @@ var (
 	ErrConductorAlreadyRegistered                   = sentinel("ConductorAlreadyRegistered", ErrInternal)
 	ErrConductorHardwareInterfacesAlreadyRegistered = sentinel("ConductorHardwareInterfacesAlreadyRegistered", ErrInternal)
 	ErrNodeTagNotFound                              = sentinel("NodeTagNotFound", ErrInternal) // not a NotFound, as in Ironic
+	// ErrCorruptRecord: a key under the store's prefix holds what the
+	// store never writes (a record that does not decode or names another
+	// id than its key, an index entry or id counter that is not an id, a
+	// membership key without an id). Not the caller's fault, hence the
+	// internal family; not an Ironic exception (its SQL schema rules this
+	// out): ours. Param("key") is the etcd key.
+	ErrCorruptRecord = sentinel("CorruptRecord", ErrInternal)
 
 	// ErrUnknownOutcome wraps an etcd error after which a write may or may
 	// not have been applied (a timeout or a lost connection mid-request).
@@ -106,6 +113,11 @@ func invalidParam(format string, args ...any) *Error {
 	return newError(ErrInvalidParameterValue, msg, "err", msg)
 }
 
+// errCorrupt is the CorruptRecord of the etcd key key.
+func errCorrupt(key []byte, format string, args ...any) *Error {
+	return newError(ErrCorruptRecord, fmt.Sprintf("%q: ", key)+fmt.Sprintf(format, args...), "key", string(key))
+}
+
 // NodeLockedHolder returns the holder of a NodeLocked error, if err is one.
 func NodeLockedHolder(err error) (holder string, ok bool) {
 	var e *Error
@@ -140,3 +152,9 @@ func errAlreadyExists(kind error, noun, uuid string) error {
 }
 
 func isErr(err, target error) bool { return errors.Is(err, target) }
+
+// errExtraCompare: a write's transaction failed on a compare its caller
+// added (update and create return it). A marker between the store's own
+// functions, not an answer: the callers that add compares match it with
+// isErr and translate it; no caller of the store ever sees it.
+var errExtraCompare = errors.New("etcdstore: a compare the caller added failed")

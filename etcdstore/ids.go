@@ -65,7 +65,7 @@ func (a *idAllocator) takeBlock(ctx context.Context, table string) (int64, error
 		if len(resp.Kvs) == 1 {
 			modRev = resp.Kvs[0].ModRevision
 			if high, err = strconv.ParseInt(string(resp.Kvs[0].Value), 10, 64); err != nil {
-				return 0, invalidParam("corrupt id counter %s: %q", key, resp.Kvs[0].Value)
+				return 0, errCorrupt(resp.Kvs[0].Key, "the id counter holds %q, not an id", resp.Kvs[0].Value)
 			}
 		}
 		txn, err := a.cli.Txn(ctx).

@@ -8,6 +8,8 @@ import (
 
 	"go.etcd.io/etcd/api/v3/mvccpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/ironic-etcd/ironic-etcd/keys"
 )
 
 // indexCache is this Store's copy of unique-index entries: which record id
@@ -149,7 +151,16 @@ func (c *indexCache) feed(prefix string) {
 func indexEntryID(kv *mvccpb.KeyValue) (int64, error) {
 	id, err := strconv.ParseInt(string(kv.Value), 10, 64)
 	if err != nil {
-		return 0, invalidParam("corrupt index entry %s: %q", kv.Key, kv.Value)
+		return 0, errCorrupt(kv.Key, "the index entry holds %q, not a record id", kv.Value)
+	}
+	return id, nil
+}
+
+// memberKeyID is the record id a membership key ends in.
+func memberKeyID(kv *mvccpb.KeyValue) (int64, error) {
+	id, err := keys.ParseID(string(kv.Key))
+	if err != nil {
+		return 0, errCorrupt(kv.Key, "the membership key does not end in a record id")
 	}
 	return id, nil
 }

@@ -7,8 +7,6 @@ import (
 
 	pbetcd "go.etcd.io/etcd/api/v3/etcdserverpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
-
-	"github.com/ironic-etcd/ironic-etcd/keys"
 )
 
 // nodeChildren are the tables whose records belong to a node through
@@ -245,7 +243,7 @@ func memberIDs(r *pbetcd.ResponseOp) ([]int64, error) {
 	kvs := r.GetResponseRange().Kvs
 	ids := make([]int64, len(kvs))
 	for i, kv := range kvs {
-		id, err := keys.ParseID(string(kv.Key))
+		id, err := memberKeyID(kv)
 		if err != nil {
 			return nil, err
 		}

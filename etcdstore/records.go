@@ -8,6 +8,8 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/ironic-etcd/ironic-etcd/keys"
 )
 
 // The transaction shapes every record type is written with:
@@ -120,16 +122,31 @@ func (s *Store) parseRead(t *table, resps []*pbetcd.ResponseOp) (st stored, foun
 // decode builds a stored record from its key-value and, for nodes, the
 // lock key-value (nil when unreserved).
 func (s *Store) decode(t *table, kv, lock *mvccpb.KeyValue) (stored, error) {
-	msg := t.newMsg()
-	if err := proto.Unmarshal(kv.Value, msg); err != nil {
-		return stored{}, invalidParam("corrupt record at %s: %v", kv.Key, err)
+	rec, err := decodeRecord(t, kv)
+	if err != nil {
+		return stored{}, err
 	}
-	st := stored{rec: msg.ProtoReflect(), modRev: kv.ModRevision}
+	st := stored{rec: rec, modRev: kv.ModRevision}
 	if t.locked && lock != nil {
 		st.lockModRev = lock.ModRevision
 		applyLock(st.rec, string(lock.Value), lock.ModRevision)
 	}
 	return st, nil
+}
+
+// decodeRecord is the record a record key holds; CorruptRecord when the
+// value does not decode or names another id than the key (the read cache
+// decodes with it too, so both read modes judge alike).
+func decodeRecord(t *table, kv *mvccpb.KeyValue) (protoreflect.Message, error) {
+	msg := t.newMsg()
+	if err := proto.Unmarshal(kv.Value, msg); err != nil {
+		return nil, errCorrupt(kv.Key, "the %s record does not decode: %v", t.noun, err)
+	}
+	rec := msg.ProtoReflect()
+	if id, err := keys.ParseID(string(kv.Key)); err != nil || id != recordID(rec) {
+		return nil, errCorrupt(kv.Key, "the key does not name the %s record's id %d", t.noun, recordID(rec))
+	}
+	return rec, nil
 }
 
 // maxRecordBytes bounds a stored record so that a transaction holding it

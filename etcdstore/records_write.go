@@ -96,10 +96,6 @@ func (s *Store) create(ctx context.Context, t *table, rec protoreflect.Message, 
 	}
 }
 
-// errExtraCompare reports that a transaction failed on a compare the
-// caller added; callers that add compares translate it.
-var errExtraCompare = invalidParam("a precondition of the write no longer holds")
-
 // mutation computes the new state of a record from the current one and
 // may add compares and operations to the update transaction.
 type mutation func(cur stored, next protoreflect.Message) (txnPart, error)
