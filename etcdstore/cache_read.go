@@ -25,7 +25,7 @@ import (
 // (at most one per progressRetry for all readers) while the copy is
 // behind.
 func (m *mirror) fresh(ctx context.Context) (ok bool, err error) {
-	resp, err := m.cli.Get(ctx, m.s.keys.Prefix()+"revision-probe", clientv3.WithCountOnly())
+	resp, err := m.cli.Get(ctx, m.keys.Prefix()+"revision-probe", clientv3.WithCountOnly())
 	if err != nil {
 		return false, etcdError(err, false)
 	}
@@ -86,19 +86,6 @@ func (m *mirror) askProgress(ctx context.Context, first bool) {
 	_ = m.cli.RequestProgress(clientv3.WithRequireLeader(ctx))
 }
 
-// tableOfKey returns the table whose record key this is, or nil.
-func (s *Store) tableOfKey(key string) *table {
-	rest, ok := strings.CutPrefix(key, s.keys.Prefix())
-	if !ok {
-		return nil
-	}
-	name, id, ok := strings.Cut(rest, "/")
-	if !ok || strings.Contains(id, "/") {
-		return nil
-	}
-	return tablesByName[name]
-}
-
 func unmarshalRecord(b []byte, msg proto.Message) error { return proto.Unmarshal(b, msg) }
 
 // storedOf is the stored form of a mirrored record, its node lock merged
@@ -124,7 +111,7 @@ func (m *mirror) getByID(ctx context.Context, t *table, id int64) (st stored, fo
 }
 
 func (m *mirror) lookupID(t *table, id int64) (stored, bool, bool, error) {
-	e, ok := m.kvs.Get(&entry{key: m.s.keys.Record(t.name, id)})
+	e, ok := m.kvs.Get(&entry{key: m.keys.Record(t.name, id)})
 	if !ok {
 		return stored{}, false, true, nil
 	}
@@ -229,7 +216,7 @@ func (m *mirror) scan(ctx context.Context, t *table, o order, keep func(protoref
 			out = make([]stored, 0, len(ids))
 		}
 	}
-	table := m.s.keys.Table(t.name)
+	table := m.keys.Table(t.name)
 	switch {
 	case indexed:
 		if o.desc {
@@ -244,13 +231,13 @@ func (m *mirror) scan(ctx context.Context, t *table, o order, keep func(protoref
 	case o.desc && paged:
 		top := &entry{key: keys.PrefixEnd(table)}
 		if o.marker != nil {
-			top = &entry{key: m.s.keys.Record(t.name, recordID(o.marker))}
+			top = &entry{key: m.keys.Record(t.name, recordID(o.marker))}
 		}
 		m.kvs.DescendRange(top, &entry{key: table}, visit)
 	default:
 		lo := &entry{key: table}
 		if paged && o.marker != nil {
-			lo = &entry{key: m.s.keys.Record(t.name, recordID(o.marker))}
+			lo = &entry{key: m.keys.Record(t.name, recordID(o.marker))}
 		}
 		m.kvs.AscendRange(lo, &entry{key: keys.PrefixEnd(table)}, visit)
 	}
@@ -271,7 +258,7 @@ func (m *mirror) nodesOfPorts(ctx context.Context, addresses []string) (owners i
 	defer m.mu.RUnlock()
 	ids := map[int64]bool{}
 	for _, a := range addresses {
-		idx, ok := m.kvs.Get(&entry{key: m.s.keys.Unique(tablePorts, "address", strings.ToLower(a))})
+		idx, ok := m.kvs.Get(&entry{key: m.keys.Unique(tablePorts, "address", strings.ToLower(a))})
 		if !ok {
 			continue
 		}
@@ -279,7 +266,7 @@ func (m *mirror) nodesOfPorts(ctx context.Context, addresses []string) (owners i
 		if err != nil {
 			return 0, stored{}, false, nil
 		}
-		p, ok := m.kvs.Get(&entry{key: m.s.keys.Record(tablePorts, pid)})
+		p, ok := m.kvs.Get(&entry{key: m.keys.Record(tablePorts, pid)})
 		if !ok || p.rec == nil {
 			continue
 		}

@@ -20,6 +20,7 @@ import (
 // acknowledged value (the cache, behind, sends it to etcd), never the
 // batch's. After the catch-up the cache serves current values again.
 func TestCacheReadsAfterReconnectAreCurrent(t *testing.T) {
+	choosesReadMode(t) // a Store with the read cache of its own
 	f := newFixture(t)
 	// 1,600 writes and a reconnect: a bound for a hang, longer than the
 	// fixture's 60 s, so a loaded machine does not fail the test.
