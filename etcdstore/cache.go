@@ -31,7 +31,8 @@ import (
 // Kubernetes' consistent reads from cache do). The mirror's revision
 // moves only to revisions it has seen events or a progress notification
 // for, never to a response header's (seenRevision). When the mirror is
-// not ready, or does not catch up within freshWait, the store reads etcd.
+// not ready, or does not catch up within freshWait, its reads decline
+// (served false) and cachedReader reads etcd instead (reader_cached.go).
 type mirror struct {
 	cli    *clientv3.Client
 	keys   keys.Space    // the store's keys, all of them copied

@@ -99,8 +99,8 @@ func (m *mirror) storedOf(e *entry, shared bool) stored {
 	return stored{rec: rec, modRev: e.modRev, lockModRev: e.lockModRev, boxed: e.boxed}
 }
 
-// getByID serves getByID from the mirror; served is false when the store
-// must read etcd.
+// getByID serves reader.byID from the mirror; served is false when the read
+// must go to etcd.
 func (m *mirror) getByID(ctx context.Context, t *table, id int64) (st stored, found, served bool, err error) {
 	ok, err := m.fresh(ctx)
 	if err != nil || !ok {
@@ -121,7 +121,7 @@ func (m *mirror) lookupID(t *table, id int64) (stored, bool, bool, error) {
 	return m.storedOf(e, false), true, true, nil
 }
 
-// getByUnique serves getByUnique from the mirror.
+// getByUnique serves reader.byUnique from the mirror.
 func (m *mirror) getByUnique(ctx context.Context, t *table, indexKey string) (stored, bool, bool, error) {
 	ok, err := m.fresh(ctx)
 	if err != nil || !ok {
@@ -156,7 +156,7 @@ func (m *mirror) peekIndex(key string) (int64, bool) {
 	return id, err == nil
 }
 
-// members serves members from the mirror: the membership keys and the
+// members serves reader.members from the mirror: the membership keys and the
 // records, at one revision.
 func (m *mirror) members(ctx context.Context, t *table, prefix string) ([]stored, bool, error) {
 	ok, err := m.fresh(ctx)
@@ -182,7 +182,7 @@ func (m *mirror) members(ctx context.Context, t *table, prefix string) ([]stored
 	return out, served, nil
 }
 
-// scan serves the store's scan from the mirror: the same walk in id order
+// scan serves reader.scan from the mirror: the same walk in id order
 // from the marker, at one revision. candidates, when not nil, restricts
 // the walk to those ids (from a node index), in ascending order.
 func (m *mirror) scan(ctx context.Context, t *table, o order, keep func(protoreflect.Message) bool, paged bool, candidates candidateFunc) ([]stored, bool, error) {
@@ -247,7 +247,7 @@ func (m *mirror) scan(ctx context.Context, t *table, o order, keep func(protoref
 	return out, true, nil
 }
 
-// nodesOfPorts serves get_node_by_port_addresses from the mirror: the
+// nodesOfPorts serves reader.nodesOfPorts from the mirror: the
 // distinct nodes owning a port with one of the addresses, and the node
 // itself when there is exactly one, all at one revision.
 func (m *mirror) nodesOfPorts(ctx context.Context, addresses []string) (owners int, node stored, served bool, err error) {

@@ -87,3 +87,6 @@ func (s *Store) MirrorRevision() int64 {
 	defer s.cache().mu.RUnlock()
 	return s.cache().rev
 }
+
+// ReadsThroughCache reports whether the store's reader is the read cache.
+func (s *Store) ReadsThroughCache() bool { return s.cache() != nil }

@@ -178,3 +178,11 @@ func proxiedClient(t *testing.T) (*etcdtest.Proxy, *clientv3.Client) {
 
 // protoName converts a column name for protoreflect lookups.
 func protoName(column string) protoreflect.Name { return protoreflect.Name(column) }
+
+// Fixtures read in their pass's mode, so the second pass exercises the
+// read cache and the first reads etcd.
+func TestFixtureReadMode(t *testing.T) {
+	if got := newFixture(t).ReadsThroughCache(); got != cachedSuite {
+		t.Fatalf("fixture reads through the cache: %v, want %v", got, cachedSuite)
+	}
+}
