@@ -89,7 +89,7 @@ func Run(ctx context.Context, cli *clientv3.Client, cfg Config) ([]Result, error
 	defer cached.Close()
 	results = append(results, Result{Workload: "cache", Figure: fmt.Sprintf("memory per 100,000 nodes (N=%d)", cfg.N),
 		Unit: "MiB", Value: mem / float64(cfg.N) * 100000 / (1 << 20), Note: "heap growth of a cached Store after load, incl. ports and index keys"})
-	stores := []namedStore{{"direct", direct}, {"cache", cached}}
+	stores := []namedStore{{name: "direct", s: direct}, {name: "cache", s: cached}}
 	steps := []struct {
 		w   string
 		run func() ([]Result, error)
@@ -111,9 +111,19 @@ func Run(ctx context.Context, cli *clientv3.Client, cfg Config) ([]Result, error
 	return results, nil
 }
 
+// namedStore is one way of reaching the store under measurement: s
+// in-process, or c (the HTTP API) when set.
 type namedStore struct {
 	name string
 	s    *etcdstore.Store
+	c    conn
+}
+
+func (n namedStore) conn() conn {
+	if n.c != nil {
+		return n.c
+	}
+	return storeConn{n.s}
 }
 
 // PrintTable writes results as a table.

@@ -94,3 +94,39 @@ func TestRunAllWorkloads(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// --via-api runs W2, W4 and W5 through the HTTP API beside the in-process store.
+func TestRunViaAPI(t *testing.T) {
+	member, err := etcdtest.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer member.Close()
+	cli, err := member.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	var log bytes.Buffer
+	results, err := RunViaAPI(ctx, cli, Config{N: 120, Seed: 1, Duration: 300 * time.Millisecond, Repeat: 1, Ks: []int{1, 4}, Prefix: "/bench-api-test/", Log: &log})
+	if err != nil {
+		t.Fatal(err, log.String())
+	}
+	want := map[string]bool{"periodic filter p50 via API": false, "enroll, 8 writers via API": false, "full walk, limit 1000 via API": false, "point lookups via API": false,
+		"added latency per call (p50)": false, "lock churn K=4 via API": false, "offline after, x heartbeat timeout, via API": false}
+	for _, r := range results {
+		if _, ok := want[r.Figure]; ok {
+			want[r.Figure] = true
+			if r.Workload != "W6" && r.Figure != "added latency per call (p50)" && (r.Value <= 0 || r.Floor <= 0 || r.Ratio <= 0) {
+				t.Errorf("%s: %+v", r.Figure, r)
+			}
+		}
+	}
+	for fig, seen := range want {
+		if !seen {
+			t.Errorf("no figure %q:\n%s", fig, log.String())
+		}
+	}
+}

@@ -84,12 +84,12 @@ func runFilter(ctx context.Context, cli *clientv3.Client, stores []namedStore, c
 			var lat []time.Duration
 			for i := 0; i < samples; i++ {
 				start := time.Now()
-				res, err := st.s.GetNodeinfoList(ctx, w2Columns, w2Filter(), etcdstore.ListOptions{})
+				n, err := st.conn().filter(ctx)
 				if err != nil {
 					return nil, err
 				}
 				lat = append(lat, time.Since(start))
-				rows = len(res)
+				rows = n
 			}
 			p50s, p99s = append(p50s, percentile(lat, 50)), append(p99s, percentile(lat, 99))
 		}
@@ -123,19 +123,9 @@ func runWalk(ctx context.Context, cli *clientv3.Client, stores []namedStore, cfg
 	for _, st := range stores {
 		total := 0
 		d, err := timeMedian(cfg.Repeat, 1, func() error {
-			opts := etcdstore.ListOptions{Limit: etcdstore.Limit(1000)}
-			total = 0
-			for {
-				page, err := st.s.GetNodeList(ctx, etcdstore.NodeFilter{}, opts)
-				if err != nil {
-					return err
-				}
-				total += len(page)
-				if len(page) < 1000 {
-					return nil
-				}
-				opts.Marker = page[len(page)-1]
-			}
+			var err error
+			total, err = st.conn().walk(ctx)
+			return err
 		})
 		if err != nil {
 			return nil, err

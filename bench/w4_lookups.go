@@ -29,18 +29,7 @@ func runLookups(ctx context.Context, cli *clientv3.Client, stores []namedStore, 
 		rate, p50, err := measureRate(cfg, func() error {
 			spec := data.Nodes[rng.IntN(len(data.Nodes))]
 			i++
-			var err error
-			switch i % 4 {
-			case 0:
-				_, err = st.s.GetNodeByUUID(ctx, spec.UUID)
-			case 1:
-				_, err = st.s.GetNodeByName(ctx, spec.Name)
-			case 2:
-				_, err = st.s.GetPortByAddress(ctx, spec.MACs[0])
-			default:
-				_, err = st.s.GetNodeByPortAddresses(ctx, spec.MACs[:])
-			}
-			return err
+			return st.conn().lookup(ctx, i%4, spec)
 		})
 		if err != nil {
 			return nil, err

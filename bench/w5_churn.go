@@ -37,7 +37,7 @@ func runChurn(ctx context.Context, cli *clientv3.Client, s *etcdstore.Store, cfg
 		var rates, confl []float64
 		var doubles int64
 		for r := 0; r < cfg.Repeat; r++ {
-			rate, c, d, err := churnOnce(ctx, s, hot, k, cfg.Duration)
+			rate, c, d, err := churnOnce(ctx, storeConn{s}, hot, k, cfg.Duration)
 			if err != nil {
 				return nil, err
 			}
@@ -57,7 +57,7 @@ func runChurn(ctx context.Context, cli *clientv3.Client, s *etcdstore.Store, cfg
 	return out, nil
 }
 
-func churnOnce(ctx context.Context, s *etcdstore.Store, hot []string, k int, d time.Duration) (rate, conflicts float64, doubles int64, err error) {
+func churnOnce(ctx context.Context, c conn, hot []string, k int, d time.Duration) (rate, conflicts float64, doubles int64, err error) {
 	slots := make([]atomic.Int64, len(hot))
 	var cycles, conf, dbl atomic.Int64
 	var firstErr error
@@ -74,7 +74,7 @@ func churnOnce(ctx context.Context, s *etcdstore.Store, hot []string, k int, d t
 			flip := []string{"power on", "power off"}
 			for i := 0; time.Now().Before(end); i++ {
 				n := rng.IntN(len(hot))
-				node, err := s.ReserveNode(ctx, tag, hot[n])
+				fence, err := c.reserve(ctx, tag, hot[n])
 				if errors.Is(err, etcdstore.ErrNodeLocked) {
 					conf.Add(1)
 					continue
@@ -83,12 +83,11 @@ func churnOnce(ctx context.Context, s *etcdstore.Store, hot []string, k int, d t
 					dbl.Add(1)
 				}
 				if err == nil {
-					_, err = s.UpdateNode(ctx, hot[n], etcdstore.Values{"power_state": flip[i%2]},
-						etcdstore.WithFence(tag, node.ReservationRevision))
+					err = c.setPower(ctx, tag, hot[n], fence, flip[i%2])
 					slots[n].CompareAndSwap(w, 0)
 				}
 				if err == nil {
-					err = s.ReleaseNode(ctx, tag, hot[n])
+					err = c.release(ctx, tag, hot[n])
 				}
 				if err != nil {
 					once.Do(func() { firstErr = err })

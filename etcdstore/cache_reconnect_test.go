@@ -1,7 +1,6 @@
 package etcdstore_test
 
 import (
-	"context"
 	"fmt"
 	"sync"
 	"testing"
@@ -22,16 +21,11 @@ import (
 func TestCacheReadsAfterReconnectAreCurrent(t *testing.T) {
 	choosesReadMode(t) // a Store with the read cache of its own
 	f := newFixture(t)
-	// 1,600 writes and a reconnect: a bound for a hang, longer than the
-	// fixture's 60 s, so a loaded machine does not fail the test.
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
 	proxy, readerCli := proxiedClient(t)
 	reconnected := make(chan struct{})
 	firstBatch := make(chan clientv3.WatchResponse, 1)
 	release := make(chan struct{})
 	var hold, unhold sync.Once
-	defer unhold.Do(func() { close(release) })
 	holdFirstBatch := func(resp clientv3.WatchResponse) {
 		select {
 		case <-reconnected:
@@ -46,6 +40,7 @@ func TestCacheReadsAfterReconnectAreCurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer reader.Close()
+	defer unhold.Do(func() { close(release) }) // first: Close waits for a held watch loop
 
 	const nodes, updates = 4, 1600
 	var uuids []string
@@ -57,7 +52,7 @@ func TestCacheReadsAfterReconnectAreCurrent(t *testing.T) {
 	readAll := func(phase string) {
 		t.Helper()
 		for _, u := range uuids {
-			n, err := reader.GetNodeByUUID(ctx, u)
+			n, err := reader.GetNodeByUUID(f.ctx, u)
 			if err != nil {
 				t.Fatalf("%s: %v", phase, err)
 			}
@@ -71,16 +66,12 @@ func TestCacheReadsAfterReconnectAreCurrent(t *testing.T) {
 	proxy.Block()
 	for i := 0; i < updates; i++ {
 		u, state := uuids[i%nodes], fmt.Sprintf("update-%d", i)
-		if _, err := f.UpdateNode(ctx, u, etcdstore.Values{"power_state": state}); err != nil {
+		if _, err := f.UpdateNode(f.ctx, u, etcdstore.Values{"power_state": state}); err != nil {
 			t.Fatal(err)
 		}
 		want[u] = state
 	}
-	probe, err := client.Get(ctx, "/", clientv3.WithCountOnly())
-	if err != nil {
-		t.Fatal(err)
-	}
-	lastWrite := probe.Header.Revision
+	lastWrite := f.revision(t)
 	close(reconnected)
 	proxy.Unblock()
 

@@ -108,7 +108,10 @@ func (s *Store) watchConductors(ctx context.Context, alive map[string]int64, rev
 					return
 				}
 			}
-			rev = max(rev, resp.Header.Revision)
+			// rev moves only with events: a batch's header revision can be
+			// ahead of events still to come (etcd stamps catch-up batches
+			// with its current revision), so a re-watch from it could skip
+			// changes.
 		}
 		// The watch broke: read the set again and report the difference.
 		now, r, err := s.aliveSet(ctx)

@@ -21,7 +21,7 @@ func init() { subcommands = append(subcommands, newBenchCmd) }
 func newBenchCmd(g *globalFlags) *cobra.Command {
 	cfg := bench.Config{}
 	var workloads, cpuProfile string
-	var quiet bool
+	var quiet, viaAPI bool
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Run the benchmark workloads W1-W6 with the raw-etcd floor",
@@ -62,7 +62,11 @@ prefix, or --prefix, which must be empty).`,
 				}
 				defer pprof.StopCPUProfile()
 			}
-			results, err := bench.Run(context.Background(), cli, cfg)
+			run := bench.Run
+			if viaAPI {
+				run = bench.RunViaAPI
+			}
+			results, err := run(context.Background(), cli, cfg)
 			if g.output == "json" {
 				if perr := bench.PrintJSON(cmd.OutOrStdout(), results); perr != nil {
 					return perr
@@ -81,6 +85,7 @@ prefix, or --prefix, which must be empty).`,
 	f.IntSliceVar(&cfg.Ks, "k", []int{1, 8, 32}, "W5 worker counts")
 	f.Uint64Var(&cfg.Seed, "seed", 1, "data set seed")
 	f.BoolVarP(&quiet, "quiet", "q", false, "no progress bars or log lines")
+	f.BoolVar(&viaAPI, "via-api", false, "run W1-W6 through the HTTP API (served in this process), with the in-process store as the baseline")
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
 	return cmd
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"os"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"go.etcd.io/etcd/server/v3/embed"
+	"go.etcd.io/etcd/server/v3/etcdserver/api/v3client"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 )
@@ -32,6 +34,7 @@ type serveFlags struct {
 	peerClientCertAuth                         bool
 	logLevel                                   string
 	electionMs, heartbeatMs                    uint
+	api                                        apiFlags
 }
 
 func newServeCmd(g *globalFlags) *cobra.Command {
@@ -43,7 +46,7 @@ func newServeCmd(g *globalFlags) *cobra.Command {
 one-member cluster; with --initial-cluster it joins or forms a cluster. It
 prints its client URLs once it serves and stops cleanly on SIGINT or SIGTERM.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return serve(cmd, sf) },
+		RunE: func(cmd *cobra.Command, _ []string) error { return serve(cmd, sf, g) },
 	}
 	f := cmd.Flags()
 	f.StringVar(&sf.name, "name", "default", "member name")
@@ -67,6 +70,8 @@ prints its client URLs once it serves and stops cleanly on SIGINT or SIGTERM.`,
 	f.StringVar(&sf.logLevel, "log-level", "error", "etcd log level")
 	f.UintVar(&sf.electionMs, "election-timeout", 1000, "election timeout in ms (the shortest lease TTL is 1.5 x this)")
 	f.UintVar(&sf.heartbeatMs, "heartbeat-interval", 100, "heartbeat interval in ms")
+	f.StringVar(&sf.api.server.ListenAddress, "api-listen-address", "", "also serve the HTTP API (as `ironic-etcd api`) on this host:port, with the member's client TLS flags")
+	sf.api.addTuning(f, "api-")
 	return cmd
 }
 
@@ -124,7 +129,7 @@ func memberConfig(sf serveFlags) (*embed.Config, error) {
 	return cfg, nil
 }
 
-func serve(cmd *cobra.Command, sf serveFlags) error {
+func serve(cmd *cobra.Command, sf serveFlags, g *globalFlags) error {
 	cfg, err := memberConfig(sf)
 	if err != nil {
 		return err
@@ -157,18 +162,53 @@ func serve(cmd *cobra.Command, sf serveFlags) error {
 		urls = append(urls, u.String())
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "ironic-etcd: member %s serving clients on %s\n", sf.name, strings.Join(urls, ","))
+	apiDone, stopAPI, err := serveAPIInProcess(cmd, e, sf, g.prefix)
+	if err != nil {
+		return err
+	}
+	defer stopAPI()
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 	defer signal.Stop(sig)
 	select {
 	case s := <-sig:
 		fmt.Fprintf(cmd.OutOrStdout(), "ironic-etcd: %v, stopping member %s\n", s, sf.name)
+		stopAPI() // drain the API before its member goes
 		stop()
 		<-e.Server.StopNotify()
 		return nil
+	case err := <-apiDone:
+		return err
 	case err := <-e.Err():
 		return err
 	}
+}
+
+// serveAPIInProcess starts the HTTP API on the member when
+// --api-listen-address is set, through an in-process client (no network
+// hop, no client TLS). stop drains it and waits.
+func serveAPIInProcess(cmd *cobra.Command, e *embed.Etcd, sf serveFlags, prefix string) (<-chan error, func(), error) {
+	done := make(chan error, 1)
+	if sf.api.server.ListenAddress == "" {
+		return done, func() {}, nil
+	}
+	sf.api.server.CertFile, sf.api.server.KeyFile = sf.certFile, sf.keyFile
+	sf.api.server.TrustedCAFile, sf.api.server.ClientCertAuth = sf.trustedCA, sf.clientCertAuth
+	sf.api.logFormat = "json"
+	if err := sf.api.server.Check(); err != nil {
+		return nil, nil, err
+	}
+	cli := v3client.New(e.Server)
+	ctx, cancel := context.WithCancel(context.Background())
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		err := runAPI(ctx, cmd.OutOrStdout(), cli, prefix, sf.api)
+		cli.Close()
+		done <- err
+	}()
+	var once sync.Once
+	return done, func() { once.Do(func() { cancel(); <-finished }) }, nil
 }
 
 // quietOnStop gives the member a logger at level that goes silent once
