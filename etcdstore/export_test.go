@@ -9,13 +9,6 @@ import (
 
 // Hooks for the external tests of the read cache.
 
-// cache is the store's read cache, nil when it reads etcd directly.
-func (s *Store) cache() *mirror {
-	if c, ok := s.read.(*cachedReader); ok {
-		return c.copy
-	}
-	return nil
-}
 
 // MirrorTamper removes key from the read cache only, as a lost event would.
 func (s *Store) MirrorTamper(key string) {

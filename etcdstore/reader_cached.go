@@ -18,6 +18,14 @@ type cachedReader struct {
 
 func (c *cachedReader) stop() { c.copy.stop() }
 
+// cache is the store's read cache, nil when it reads etcd directly.
+func (s *Store) cache() *mirror {
+	if c, ok := s.read.(*cachedReader); ok {
+		return c.copy
+	}
+	return nil
+}
+
 func (c *cachedReader) byID(ctx context.Context, t *table, id int64) (stored, bool, error) {
 	if st, found, served, err := c.copy.getByID(ctx, t, id); err != nil || served {
 		return st, found, err
