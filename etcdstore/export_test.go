@@ -9,7 +9,6 @@ import (
 
 // Hooks for the external tests of the read cache.
 
-
 // MirrorTamper removes key from the read cache only, as a lost event would.
 func (s *Store) MirrorTamper(key string) {
 	s.cache().mu.Lock()
