@@ -31,10 +31,12 @@ import (
 // Kubernetes' consistent reads from cache do). The mirror's revision
 // moves only to revisions it has seen events or a progress notification
 // for, never to a response header's (seenRevision). When the mirror is
-// not ready, or does not catch up within freshWait, the store reads etcd.
+// not ready, or does not catch up within freshWait, its reads decline
+// (served false) and cachedReader reads etcd instead (reader_cached.go).
 type mirror struct {
 	cli    *clientv3.Client
-	s      *Store
+	keys   keys.Space    // the store's keys, all of them copied
+	tables tableRegistry // which keys hold records, and of what type
 	log    *slog.Logger
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -81,19 +83,20 @@ func entryLess(a, b *entry) bool { return a.key < b.key }
 // the cluster before it falls back to reading etcd.
 const freshWait = 2 * time.Second
 
-func newMirror(s *Store, log *slog.Logger) *mirror {
+func newMirror(cli *clientv3.Client, ks keys.Space, tables tableRegistry, o options) *mirror {
 	return &mirror{
-		cli:      s.cli,
-		s:        s,
-		log:      log,
+		cli:      cli,
+		keys:     ks,
+		tables:   tables,
+		log:      o.logger,
 		kvs:      btree.NewG(32, entryLess),
 		advanced: make(chan struct{}),
 		nodes:    newNodeIndex(),
 		byID:     map[int64]*entry{},
 		done:     make(chan struct{}),
 
-		freshWait:  s.opts.freshWait,
-		onResponse: s.opts.onWatchResp,
+		freshWait:  o.freshWait,
+		onResponse: o.onWatchResp,
 	}
 }
 
@@ -121,28 +124,28 @@ func (m *mirror) stop() {
 func (m *mirror) load(ctx context.Context) (int64, error) {
 	fresh := btree.NewG(32, entryLess)
 	idx := newNodeIndex()
-	rev, err := rangeInPages(ctx, m.cli, m.s.keys.Prefix(), func(kvs []*mvccpb.KeyValue) {
+	rev, err := rangeInPages(ctx, m.cli, m.keys.Prefix(), func(kvs []*mvccpb.KeyValue) {
 		for _, kv := range kvs {
 			e := m.makeEntry(kv)
 			fresh.ReplaceOrInsert(e)
-			idx.add(m.s, e)
+			idx.add(m.keys, e)
 		}
 	})
 	if err != nil {
 		return 0, err
 	}
 	// Merge the locks into their nodes (not yet visible to readers).
-	nodes := m.s.keys.Table(tableNodes)
+	nodes := m.keys.Table(tableNodes)
 	fresh.AscendRange(&entry{key: nodes}, &entry{key: keys.PrefixEnd(nodes)}, func(n *entry) bool {
 		if n.rec != nil {
-			l, _ := fresh.Get(&entry{key: m.s.keys.Reservation(recordID(n.rec))})
+			l, _ := fresh.Get(&entry{key: m.keys.Reservation(recordID(n.rec))})
 			withLock(n, l)
 		}
 		return true
 	})
 	m.mu.Lock()
 	byID := map[int64]*entry{}
-	fresh.AscendRange(&entry{key: m.s.keys.Table(tableNodes)}, &entry{key: keys.PrefixEnd(m.s.keys.Table(tableNodes))}, func(e *entry) bool {
+	fresh.AscendRange(&entry{key: m.keys.Table(tableNodes)}, &entry{key: keys.PrefixEnd(m.keys.Table(tableNodes))}, func(e *entry) bool {
 		if e.rec != nil {
 			byID[recordID(e.rec)] = e
 		}
@@ -171,7 +174,7 @@ func (m *mirror) run(ctx context.Context, rev int64, checkEvery time.Duration) {
 	}
 	for ctx.Err() == nil {
 		wctx, wcancel := context.WithCancel(clientv3.WithRequireLeader(ctx))
-		wch := m.cli.Watch(wctx, m.s.keys.Prefix(), clientv3.WithPrefix(), clientv3.WithRev(rev+1),
+		wch := m.cli.Watch(wctx, m.keys.Prefix(), clientv3.WithPrefix(), clientv3.WithRev(rev+1),
 			clientv3.WithPrevKV(), clientv3.WithProgressNotify())
 		rev = m.follow(ctx, wch, rev, check)
 		wcancel()
@@ -255,9 +258,9 @@ func (m *mirror) apply(events []*clientv3.Event, rev int64) {
 	for _, ev := range events {
 		key := string(ev.Kv.Key)
 		if old, ok := m.kvs.Get(&entry{key: key}); ok {
-			m.nodes.remove(m.s, old)
+			m.nodes.remove(m.keys, old)
 		}
-		isLock := strings.HasPrefix(key, m.s.keys.Reservations())
+		isLock := strings.HasPrefix(key, m.keys.Reservations())
 		if ev.Type == clientv3.EventTypeDelete {
 			if old, ok := m.kvs.Delete(&entry{key: key}); ok && old.t == nodesTable && old.rec != nil {
 				delete(m.byID, recordID(old.rec))
@@ -269,11 +272,11 @@ func (m *mirror) apply(events []*clientv3.Event, rev int64) {
 		}
 		e := m.makeEntry(ev.Kv)
 		if e.t != nil && e.t.locked {
-			l, _ := m.kvs.Get(&entry{key: m.s.keys.Reservation(recordID(e.rec))})
+			l, _ := m.kvs.Get(&entry{key: m.keys.Reservation(recordID(e.rec))})
 			withLock(e, l) // nil: unreserved
 		}
 		m.kvs.ReplaceOrInsert(e)
-		m.nodes.add(m.s, e)
+		m.nodes.add(m.keys, e)
 		if e.t == nodesTable {
 			m.byID[recordID(e.rec)] = e
 		}
@@ -291,7 +294,7 @@ func (m *mirror) apply(events []*clientv3.Event, rev int64) {
 // undecoded, and reads of it go to etcd, which reports the corruption.
 func (m *mirror) makeEntry(kv *mvccpb.KeyValue) *entry {
 	e := &entry{key: string(kv.Key), createRev: kv.CreateRevision, modRev: kv.ModRevision}
-	if t := m.s.tableOfKey(e.key); t != nil {
+	if t := m.tables.ofKey(m.keys, e.key); t != nil {
 		if rec, err := decodeRecord(t, kv); err == nil {
 			e.rec, e.t = rec, t
 			return e // the decoded record is what reads use: drop the bytes
@@ -302,12 +305,12 @@ func (m *mirror) makeEntry(kv *mvccpb.KeyValue) *entry {
 }
 
 // nodeOfLock finds the decoded node entry a lock key belongs to.
-func nodeOfLock(s *Store, tree *btree.BTreeG[*entry], lockKey string) *entry {
+func nodeOfLock(ks keys.Space, tree *btree.BTreeG[*entry], lockKey string) *entry {
 	id, err := keys.ParseID(lockKey)
 	if err != nil {
 		return nil
 	}
-	n, ok := tree.Get(&entry{key: s.keys.Record(tableNodes, id)})
+	n, ok := tree.Get(&entry{key: ks.Record(tableNodes, id)})
 	if !ok || n.rec == nil {
 		return nil
 	}
@@ -329,7 +332,7 @@ func withLock(n, lock *entry) {
 // relock replaces the node entry of a lock that changed with a copy that
 // carries the new lock (nil: released). m.mu is held.
 func (m *mirror) relock(lockKey string, lock *entry) {
-	n := nodeOfLock(m.s, m.kvs, lockKey)
+	n := nodeOfLock(m.keys, m.kvs, lockKey)
 	if n == nil {
 		return
 	}

@@ -8,15 +8,6 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
-// tablesByName maps a key segment to its table, for the mirror to know
-// which keys hold records.
-var tablesByName = map[string]*table{
-	tableNodes: nodesTable, tablePorts: portsTable, tablePortgroups: portgroupsTable,
-	tableChassis: chassisTable, tableConductors: conductorsTable,
-	tableHardwareInterfaces: hardwareInterfacesTable,
-	tableVolumeConnectors:   volumeConnectorsTable, tableVolumeTargets: volumeTargetsTable,
-}
-
 // digest hashes what identifies the state of a set of keys: each key with
 // its create and mod revision, in key order. Equal digests at one revision
 // mean equal contents (a value cannot change without its mod revision).
@@ -55,7 +46,7 @@ func (m *mirror) selfCheck(ctx context.Context) bool {
 	m.mu.RUnlock()
 
 	theirs := newDigest()
-	prefix := m.s.keys.Prefix()
+	prefix := m.keys.Prefix()
 	from, end := prefix, clientv3.GetPrefixRangeEnd(prefix)
 	for {
 		resp, err := m.cli.Get(ctx, from, clientv3.WithRange(end), clientv3.WithRev(rev),

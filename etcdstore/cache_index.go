@@ -1,7 +1,6 @@
 package etcdstore
 
 import (
-	"slices"
 	"strings"
 
 	"github.com/ironic-etcd/ironic-etcd/keys"
@@ -49,13 +48,13 @@ func removeFrom[K comparable](m map[K]idSet, k K, id int64) {
 }
 
 // add indexes a mirrored node record or node lock.
-func (x *nodeIndex) add(s *Store, e *entry) { x.update(s, e, true) }
+func (x *nodeIndex) add(ks keys.Space, e *entry) { x.update(ks, e, true) }
 
 // remove drops what add indexed for e.
-func (x *nodeIndex) remove(s *Store, e *entry) { x.update(s, e, false) }
+func (x *nodeIndex) remove(ks keys.Space, e *entry) { x.update(ks, e, false) }
 
-func (x *nodeIndex) update(s *Store, e *entry, add bool) {
-	if strings.HasPrefix(e.key, s.keys.Reservations()) {
+func (x *nodeIndex) update(ks keys.Space, e *entry, add bool) {
+	if strings.HasPrefix(e.key, ks.Reservations()) {
 		id, err := keys.ParseID(e.key)
 		if err != nil {
 			return
@@ -94,65 +93,5 @@ func (x *nodeIndex) update(s *Store, e *entry, add bool) {
 		} else {
 			delete(x.maint, n.Id)
 		}
-	}
-}
-
-// candidates returns, in ascending order, the ids of the smallest index
-// set that every node matching f must be in; ok is false when no index
-// applies and the caller walks every node. The func itself is nil when f
-// uses no indexed filter.
-func (f NodeFilter) candidates() candidateFunc {
-	if f.ProvisionState == nil && f.Driver == nil && f.ResourceClass == nil &&
-		(f.Maintenance == nil || !*f.Maintenance) && (f.Reserved == nil || !*f.Reserved) && f.ReservedByAnyOf == nil {
-		return nil
-	}
-	return func(x *nodeIndex) ([]int64, bool) {
-		var sets [][]idSet
-		if p := f.ProvisionState; p != nil && !p.Null {
-			sets = append(sets, []idSet{x.byState[p.Value]})
-		}
-		if d := f.Driver; d != nil && !d.Null {
-			sets = append(sets, []idSet{x.byDriver[d.Value]})
-		}
-		if c := f.ResourceClass; c != nil && !c.Null {
-			sets = append(sets, []idSet{x.byClass[c.Value]})
-		}
-		if f.Maintenance != nil && *f.Maintenance {
-			sets = append(sets, []idSet{x.maint})
-		}
-		if f.ReservedByAnyOf != nil {
-			var u []idSet
-			for _, h := range f.ReservedByAnyOf {
-				u = append(u, x.byHolder[h])
-			}
-			sets = append(sets, u)
-		} else if f.Reserved != nil && *f.Reserved {
-			var u []idSet
-			for _, s := range x.byHolder {
-				u = append(u, s)
-			}
-			sets = append(sets, u)
-		}
-		if len(sets) == 0 { // only NULL-valued equality filters: walk all
-			return nil, false
-		}
-		best, bestLen := sets[0], -1
-		for _, union := range sets {
-			n := 0
-			for _, s := range union {
-				n += len(s)
-			}
-			if bestLen < 0 || n < bestLen {
-				best, bestLen = union, n
-			}
-		}
-		ids := make([]int64, 0, bestLen)
-		for _, s := range best {
-			for id := range s {
-				ids = append(ids, id)
-			}
-		}
-		slices.Sort(ids)
-		return ids, true
 	}
 }

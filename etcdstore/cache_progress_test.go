@@ -44,6 +44,7 @@ func (s *droppingStream) SendMsg(m any) error {
 // again, and is answered by the cache instead of waiting out its bound
 // (30 s here, so only a cache that never asks again fails).
 func TestCacheAsksProgressAgain(t *testing.T) {
+	choosesReadMode(t) // a Store with the read cache of its own
 	f := newFixture(t)
 	drop := &progressDropper{}
 	cli, err := clientv3.New(clientv3.Config{Endpoints: server.Endpoints, DialTimeout: 5 * time.Second,

@@ -25,7 +25,7 @@ import (
 // (at most one per progressRetry for all readers) while the copy is
 // behind.
 func (m *mirror) fresh(ctx context.Context) (ok bool, err error) {
-	resp, err := m.cli.Get(ctx, m.s.keys.Prefix()+"revision-probe", clientv3.WithCountOnly())
+	resp, err := m.cli.Get(ctx, m.keys.Prefix()+"revision-probe", clientv3.WithCountOnly())
 	if err != nil {
 		return false, etcdError(err, false)
 	}
@@ -86,18 +86,6 @@ func (m *mirror) askProgress(ctx context.Context, first bool) {
 	_ = m.cli.RequestProgress(clientv3.WithRequireLeader(ctx))
 }
 
-// tableOfKey returns the table whose record key this is, or nil.
-func (s *Store) tableOfKey(key string) *table {
-	rest, ok := strings.CutPrefix(key, s.keys.Prefix())
-	if !ok {
-		return nil
-	}
-	name, id, ok := strings.Cut(rest, "/")
-	if !ok || strings.Contains(id, "/") {
-		return nil
-	}
-	return tablesByName[name]
-}
 
 // storedOf is the stored form of a mirrored record, its node lock merged
 // in. The record is a copy the caller may modify, unless shared (the
@@ -110,8 +98,8 @@ func (m *mirror) storedOf(e *entry, shared bool) stored {
 	return stored{rec: rec, modRev: e.modRev, lockModRev: e.lockModRev, boxed: e.boxed}
 }
 
-// getByID serves getByID from the mirror; served is false when the store
-// must read etcd.
+// getByID serves reader.byID from the mirror; served is false when the read
+// must go to etcd.
 func (m *mirror) getByID(ctx context.Context, t *table, id int64) (st stored, found, served bool, err error) {
 	ok, err := m.fresh(ctx)
 	if err != nil || !ok {
@@ -122,7 +110,7 @@ func (m *mirror) getByID(ctx context.Context, t *table, id int64) (st stored, fo
 }
 
 func (m *mirror) lookupID(t *table, id int64) (stored, bool, bool, error) {
-	e, ok := m.kvs.Get(&entry{key: m.s.keys.Record(t.name, id)})
+	e, ok := m.kvs.Get(&entry{key: m.keys.Record(t.name, id)})
 	if !ok {
 		return stored{}, false, true, nil
 	}
@@ -132,7 +120,7 @@ func (m *mirror) lookupID(t *table, id int64) (stored, bool, bool, error) {
 	return m.storedOf(e, false), true, true, nil
 }
 
-// getByUnique serves getByUnique from the mirror.
+// getByUnique serves reader.byUnique from the mirror.
 func (m *mirror) getByUnique(ctx context.Context, t *table, indexKey string) (stored, bool, bool, error) {
 	ok, err := m.fresh(ctx)
 	if err != nil || !ok {
@@ -167,7 +155,7 @@ func (m *mirror) peekIndex(key string) (int64, bool) {
 	return id, err == nil
 }
 
-// members serves members from the mirror: the membership keys and the
+// members serves reader.members from the mirror: the membership keys and the
 // records, at one revision.
 func (m *mirror) members(ctx context.Context, t *table, prefix string) ([]stored, bool, error) {
 	ok, err := m.fresh(ctx)
@@ -193,7 +181,7 @@ func (m *mirror) members(ctx context.Context, t *table, prefix string) ([]stored
 	return out, served, nil
 }
 
-// scan serves the store's scan from the mirror: the same walk in id order
+// scan serves reader.scan from the mirror: the same walk in id order
 // from the marker, at one revision. candidates, when not nil, restricts
 // the walk to those ids (from a node index), in ascending order.
 func (m *mirror) scan(ctx context.Context, t *table, o order, keep func(protoreflect.Message) bool, paged bool, candidates candidateFunc) ([]stored, bool, error) {
@@ -227,7 +215,7 @@ func (m *mirror) scan(ctx context.Context, t *table, o order, keep func(protoref
 			out = make([]stored, 0, len(ids))
 		}
 	}
-	table := m.s.keys.Table(t.name)
+	table := m.keys.Table(t.name)
 	switch {
 	case indexed:
 		if o.desc {
@@ -242,13 +230,13 @@ func (m *mirror) scan(ctx context.Context, t *table, o order, keep func(protoref
 	case o.desc && paged:
 		top := &entry{key: keys.PrefixEnd(table)}
 		if o.marker != nil {
-			top = &entry{key: m.s.keys.Record(t.name, recordID(o.marker))}
+			top = &entry{key: m.keys.Record(t.name, recordID(o.marker))}
 		}
 		m.kvs.DescendRange(top, &entry{key: table}, visit)
 	default:
 		lo := &entry{key: table}
 		if paged && o.marker != nil {
-			lo = &entry{key: m.s.keys.Record(t.name, recordID(o.marker))}
+			lo = &entry{key: m.keys.Record(t.name, recordID(o.marker))}
 		}
 		m.kvs.AscendRange(lo, &entry{key: keys.PrefixEnd(table)}, visit)
 	}
@@ -258,7 +246,7 @@ func (m *mirror) scan(ctx context.Context, t *table, o order, keep func(protoref
 	return out, true, nil
 }
 
-// nodesOfPorts serves get_node_by_port_addresses from the mirror: the
+// nodesOfPorts serves reader.nodesOfPorts from the mirror: the
 // distinct nodes owning a port with one of the addresses, and the node
 // itself when there is exactly one, all at one revision.
 func (m *mirror) nodesOfPorts(ctx context.Context, addresses []string) (owners int, node stored, served bool, err error) {
@@ -269,7 +257,7 @@ func (m *mirror) nodesOfPorts(ctx context.Context, addresses []string) (owners i
 	defer m.mu.RUnlock()
 	ids := map[int64]bool{}
 	for _, a := range addresses {
-		idx, ok := m.kvs.Get(&entry{key: m.s.keys.Unique(tablePorts, "address", strings.ToLower(a))})
+		idx, ok := m.kvs.Get(&entry{key: m.keys.Unique(tablePorts, "address", strings.ToLower(a))})
 		if !ok {
 			continue
 		}
@@ -277,7 +265,7 @@ func (m *mirror) nodesOfPorts(ctx context.Context, addresses []string) (owners i
 		if err != nil {
 			return 0, stored{}, false, nil
 		}
-		p, ok := m.kvs.Get(&entry{key: m.s.keys.Record(tablePorts, pid)})
+		p, ok := m.kvs.Get(&entry{key: m.keys.Record(tablePorts, pid)})
 		if !ok {
 			continue
 		}

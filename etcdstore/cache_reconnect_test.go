@@ -19,6 +19,7 @@ import (
 // acknowledged value (the cache, behind, sends it to etcd), never the
 // batch's. After the catch-up the cache serves current values again.
 func TestCacheReadsAfterReconnectAreCurrent(t *testing.T) {
+	choosesReadMode(t) // a Store with the read cache of its own
 	f := newFixture(t)
 	proxy, readerCli := proxiedClient(t)
 	reconnected := make(chan struct{})

@@ -11,7 +11,7 @@ type CacheStats struct {
 // CacheStats returns the read cache's state; ok is false without
 // WithReadCache.
 func (s *Store) CacheStats() (stats CacheStats, ok bool) {
-	m := s.mirror
+	m := s.cache()
 	if m == nil {
 		return CacheStats{}, false
 	}

@@ -38,6 +38,7 @@ var quietLog = slog.New(slog.NewTextHandler(io.Discard, nil))
 // A write acknowledged to one client is seen by the next read through the
 // cache of another client, every time.
 func TestCacheReadsAreLinearizable(t *testing.T) {
+	choosesReadMode(t) // a Store with the read cache of its own
 	f := newFixture(t)
 	reader := cachedTwin(t, f)
 	n, err := f.CreateNode(f.ctx, etcdstore.Values{"name": "lin"})
@@ -91,6 +92,7 @@ func cachedPowerState(ctx context.Context, reader *etcdstore.Store, n *pb.Node, 
 // (a minute): what counts is that they are answered by the cache, not how
 // fast on a loaded machine.
 func TestCacheIdlePrefixAdvances(t *testing.T) {
+	choosesReadMode(t) // a Store with the read cache of its own
 	f := newFixture(t)
 	reader := cachedTwin(t, f, etcdstore.WithFreshWait(time.Minute))
 	other := newFixture(t)
@@ -111,6 +113,7 @@ func TestCacheIdlePrefixAdvances(t *testing.T) {
 // Lists served from the cache, with and without indexes, equal lists read
 // from etcd, for every filter and order, on random data.
 func TestCacheListsMatchEtcd(t *testing.T) {
+	choosesReadMode(t) // a Store with the read cache of its own
 	f := newFixture(t)
 	cached := cachedTwin(t, f)
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -208,6 +211,7 @@ func cachedVictim(t *testing.T, f *fixture, cached *etcdstore.Store) string {
 
 // The periodic self-check finds a cache that lost an event and reloads it.
 func TestCacheSelfCheckReloads(t *testing.T) {
+	choosesReadMode(t) // a Store with the read cache of its own
 	f := newFixture(t)
 	cached := cachedTwin(t, f, etcdstore.WithCacheCheck(50*time.Millisecond))
 	key := cachedVictim(t, f, cached)
@@ -227,6 +231,7 @@ func TestCacheSelfCheckReloads(t *testing.T) {
 
 // A single self-check tells a healthy cache from a damaged one.
 func TestCacheSelfCheckDetects(t *testing.T) {
+	choosesReadMode(t) // a Store with the read cache of its own
 	f := newFixture(t)
 	cached := cachedTwin(t, f, etcdstore.WithCacheCheck(0))
 	key := cachedVictim(t, f, cached)
@@ -248,6 +253,7 @@ func TestCacheSelfCheckDetects(t *testing.T) {
 
 // While the cache is not ready, reads go to etcd and stay correct.
 func TestCacheNotReadyReadsEtcd(t *testing.T) {
+	choosesReadMode(t) // a Store with the read cache of its own
 	f := newFixture(t)
 	cached := cachedTwin(t, f)
 	cached.MirrorSetReady(false)
@@ -270,6 +276,7 @@ func TestCacheNotReadyReadsEtcd(t *testing.T) {
 // its revision reloads when it is reconnected, and serves the current
 // state.
 func TestCacheReloadsAfterCompaction(t *testing.T) {
+	choosesReadMode(t) // a Store with the read cache of its own
 	f := newFixture(t)
 	proxy, readerCli := proxiedClient(t)
 	reader, err := etcdstore.New(readerCli, etcdstore.WithPrefix(f.prefix), etcdstore.WithReadCache(),

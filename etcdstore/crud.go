@@ -4,7 +4,6 @@ import (
 	"context"
 	"strconv"
 
-	pbetcd "go.etcd.io/etcd/api/v3/etcdserverpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -197,62 +196,4 @@ func (s *Store) listMembers(ctx context.Context, t *table, column string, owner 
 		}
 	}
 	return ord.page(kept), nil
-}
-
-// members reads the records of t listed under a membership prefix, as
-// of one revision: the membership keys, then the records at the same
-// revision, so a record moved between owners in between is neither lost
-// nor seen twice. Round trips: two, plus one per WithMaxTxnOps records
-// beyond the first batch; one (the freshness check) from the read cache.
-func (s *Store) members(ctx context.Context, t *table, prefix string) ([]stored, error) {
-	if s.mirror != nil {
-		if sts, served, err := s.mirror.members(ctx, t, prefix); err != nil || served {
-			return sts, err
-		}
-	}
-	resp, err := s.cli.Get(ctx, prefix, clientv3.WithPrefix(), clientv3.WithKeysOnly())
-	if err != nil {
-		return nil, etcdError(err, false)
-	}
-	ids := make([]int64, 0, len(resp.Kvs))
-	for _, kv := range resp.Kvs {
-		id, err := memberKeyID(kv)
-		if err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return s.getMany(ctx, t, ids, resp.Header.Revision)
-}
-
-// getMany reads records by id from etcd as of revision rev (0: the
-// latest), all at one revision, skipping missing ones. One round trip per WithMaxTxnOps ids.
-func (s *Store) getMany(ctx context.Context, t *table, ids []int64, rev int64) ([]stored, error) {
-	var out []stored
-	per := max(1, s.opts.maxTxnOps/len(s.readOps(t, 0)))
-	for start := 0; start < len(ids); start += per {
-		batch := ids[start:min(start+per, len(ids))]
-		var ops []clientv3.Op
-		for _, id := range batch {
-			ops = append(ops, s.readOpsAt(t, id, rev)...)
-		}
-		resp, err := s.cli.Txn(ctx).Then(ops...).Commit()
-		if err != nil {
-			return nil, etcdError(err, false)
-		}
-		if rev == 0 {
-			rev = resp.Header.Revision // later batches read at this one's revision
-		}
-		n := len(s.readOps(t, 0))
-		for i := range batch {
-			st, found, err := s.parseRead(t, []*pbetcd.ResponseOp(resp.Responses[i*n:(i+1)*n]))
-			if err != nil {
-				return nil, err
-			}
-			if found {
-				out = append(out, st)
-			}
-		}
-	}
-	return out, nil
 }

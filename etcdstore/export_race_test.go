@@ -19,7 +19,7 @@ import (
 // the record key of the owner it points at. isRecord is false for keys
 // that are not records.
 func (s *Store) RecordKeys(key string, value []byte) (isRecord bool, rec proto.Message, uniques, members map[string]string, err error) {
-	t := s.tableOfKey(key)
+	t := tablesByName.ofKey(s.keys, key)
 	if t == nil {
 		return false, nil, nil, nil, nil
 	}
@@ -42,7 +42,7 @@ func (s *Store) RecordKeys(key string, value []byte) (isRecord bool, rec proto.M
 // (without the read cache), so that no copy starts in the middle of a
 // call the race table replays.
 func (s *Store) FollowAllIndexes() {
-	if s.mirror != nil {
+	if s.cache() != nil {
 		return
 	}
 	for _, t := range tablesByName {
@@ -56,16 +56,16 @@ func (s *Store) FollowAllIndexes() {
 // followed index copies) reflect etcd as it is now, so what the Store
 // does next does not depend on when a watch event arrives.
 func (s *Store) Settle(ctx context.Context) error {
-	if s.mirror != nil {
+	if s.cache() != nil {
 		// Each try asks for a progress notification again: etcd drops a
 		// request that comes while a watcher of the stream is unsynced.
 		for try := 0; try < 5; try++ {
-			ok, err := s.mirror.fresh(ctx)
+			ok, err := s.cache().fresh(ctx)
 			if err != nil {
 				return err
 			}
 			if ok {
-				s.mirror.mu.RUnlock()
+				s.cache().mu.RUnlock()
 				return nil
 			}
 		}

@@ -11,43 +11,43 @@ import (
 
 // MirrorTamper removes key from the read cache only, as a lost event would.
 func (s *Store) MirrorTamper(key string) {
-	s.mirror.mu.Lock()
-	defer s.mirror.mu.Unlock()
-	s.mirror.kvs.Delete(&entry{key: key})
+	s.cache().mu.Lock()
+	defer s.cache().mu.Unlock()
+	s.cache().kvs.Delete(&entry{key: key})
 }
 
 // MirrorSelfCheck runs one self-check now.
-func (s *Store) MirrorSelfCheck(ctx context.Context) bool { return s.mirror.selfCheck(ctx) }
+func (s *Store) MirrorSelfCheck(ctx context.Context) bool { return s.cache().selfCheck(ctx) }
 
 // MirrorStats reports the cache's reloads, checks and mismatches.
 func (s *Store) MirrorStats() (resyncs, checks, mismatches int) {
-	s.mirror.mu.RLock()
-	defer s.mirror.mu.RUnlock()
-	return s.mirror.resyncs, s.mirror.checks, s.mirror.mismatches
+	s.cache().mu.RLock()
+	defer s.cache().mu.RUnlock()
+	return s.cache().resyncs, s.cache().checks, s.cache().mismatches
 }
 
 // MirrorFallbacks counts reads the cache sent to etcd.
-func (s *Store) MirrorFallbacks() int64 { return s.mirror.fallbacks.Load() }
+func (s *Store) MirrorFallbacks() int64 { return s.cache().fallbacks.Load() }
 
 // MirrorSetReady marks the cache (not) ready, as during a reload.
 func (s *Store) MirrorSetReady(ready bool) {
-	s.mirror.mu.Lock()
-	defer s.mirror.mu.Unlock()
-	s.mirror.ready = ready
+	s.cache().mu.Lock()
+	defer s.cache().mu.Unlock()
+	s.cache().ready = ready
 }
 
 // MirrorReady reports whether the cache is loaded and serving.
 func (s *Store) MirrorReady() bool {
-	s.mirror.mu.RLock()
-	defer s.mirror.mu.RUnlock()
-	return s.mirror.ready
+	s.cache().mu.RLock()
+	defer s.cache().mu.RUnlock()
+	return s.cache().ready
 }
 
 // MirrorHasKey reports whether the cache holds key.
 func (s *Store) MirrorHasKey(key string) bool {
-	s.mirror.mu.RLock()
-	defer s.mirror.mu.RUnlock()
-	_, ok := s.mirror.kvs.Get(&entry{key: key})
+	s.cache().mu.RLock()
+	defer s.cache().mu.RUnlock()
+	_, ok := s.cache().kvs.Get(&entry{key: key})
 	return ok
 }
 
@@ -75,7 +75,10 @@ func WithCacheWatchHook(fn func(clientv3.WatchResponse)) Option {
 
 // MirrorRevision is the revision the cache's copy says it reflects.
 func (s *Store) MirrorRevision() int64 {
-	s.mirror.mu.RLock()
-	defer s.mirror.mu.RUnlock()
-	return s.mirror.rev
+	s.cache().mu.RLock()
+	defer s.cache().mu.RUnlock()
+	return s.cache().rev
 }
+
+// ReadsThroughCache reports whether the store's reader is the read cache.
+func (s *Store) ReadsThroughCache() bool { return s.cache() != nil }

@@ -191,20 +191,6 @@ func rangeInPages(ctx context.Context, cli *clientv3.Client, prefix string, fn f
 	}
 }
 
-// indexedID is the id this Store believes holds key in the unique index
-// field of table, from the read cache when there is one, else from the
-// index copy (whose feed it starts). Callers verify it with a compare.
-func (s *Store) indexedID(table, field, key string) (int64, bool) {
-	if s.mirror != nil {
-		if id, ok := s.mirror.peekIndex(key); ok {
-			return id, true
-		}
-	} else {
-		s.index.follow(s.keys.Unique(table, field) + "/")
-	}
-	return s.index.get(key)
-}
-
 // live reports whether the index under prefix is loaded and followed.
 func (c *indexCache) live(prefix string) bool {
 	c.mu.RLock()

@@ -9,12 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"go.etcd.io/etcd/api/v3/mvccpb"
-	clientv3 "go.etcd.io/etcd/client/v3"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
-
-	"github.com/ironic-etcd/ironic-etcd/keys"
 )
 
 // ListOptions are the paging arguments every list method takes
@@ -194,118 +190,18 @@ func (s *Store) listHinted(ctx context.Context, t *table, o order, keep func(pro
 		return nil, nil
 	}
 	if !o.byIDOnly() {
-		all, err := s.scan(ctx, t, o, keep, false, hint)
+		all, err := s.read.scan(ctx, t, o, keep, false, hint)
 		if err != nil {
 			return nil, err
 		}
 		return o.page(all), nil
 	}
-	return s.scan(ctx, t, o, keep, true, hint)
+	return s.read.scan(ctx, t, o, keep, true, hint)
 }
 
 // candidateFunc picks, from the cache's node index, the ascending ids a
 // filtered list needs to look at; ok false means all.
 type candidateFunc func(*nodeIndex) (ids []int64, ok bool)
-
-// scan walks t in id order (descending if o.desc) from the marker, keeps
-// the records keep accepts and, when paged, stops at o.limit.
-func (s *Store) scan(ctx context.Context, t *table, o order, keep func(protoreflect.Message) bool, paged bool, hint candidateFunc) ([]stored, error) {
-	if s.mirror != nil {
-		if out, served, err := s.mirror.scan(ctx, t, o, keep, paged, hint); err != nil || served {
-			return out, err
-		}
-	}
-	prefix := s.keys.Table(t.name)
-	start, end := prefix, clientv3.GetPrefixRangeEnd(prefix)
-	if paged && o.marker != nil {
-		mk := s.keys.Record(t.name, recordID(o.marker))
-		if o.desc {
-			end = mk
-		} else {
-			start = mk + "\x00"
-		}
-	}
-	var (
-		out   []stored
-		rev   int64
-		locks map[int64]lockKV
-	)
-	for {
-		opts := []clientv3.OpOption{clientv3.WithRange(end)}
-		if paged {
-			size := pageSize
-			if keep == nil && o.limit >= 0 { // unfiltered: read just what the page needs
-				size = min(size, o.limit-len(out))
-			}
-			opts = append(opts, clientv3.WithLimit(int64(size)))
-			if o.desc {
-				opts = append(opts, clientv3.WithSort(clientv3.SortByKey, clientv3.SortDescend))
-			}
-		}
-		if rev > 0 {
-			opts = append(opts, clientv3.WithRev(rev))
-		}
-		ops := []clientv3.Op{clientv3.OpGet(start, opts...)}
-		if t.locked && locks == nil {
-			ops = append(ops, clientv3.OpGet(s.keys.Reservations(), clientv3.WithPrefix()))
-		}
-		resp, err := s.cli.Txn(ctx).Then(ops...).Commit()
-		if err != nil {
-			return nil, etcdError(err, false)
-		}
-		if rev == 0 {
-			rev = resp.Header.Revision
-		}
-		if len(ops) == 2 {
-			locks = readLocks(resp.Responses[1].GetResponseRange().Kvs)
-		}
-		rr := resp.Responses[0].GetResponseRange()
-		for _, kv := range rr.Kvs {
-			st, err := s.decode(t, kv, nil)
-			if err != nil {
-				return nil, err
-			}
-			if l, ok := locks[recordID(st.rec)]; ok {
-				st.lockModRev = l.modRev
-				applyLock(st.rec, l.holder, l.modRev)
-			}
-			if keep != nil && !keep(st.rec) {
-				continue
-			}
-			out = append(out, st)
-			if paged && o.limit >= 0 && len(out) == o.limit {
-				return out, nil
-			}
-		}
-		if !paged || !rr.More || len(rr.Kvs) == 0 {
-			return out, nil
-		}
-		last := string(rr.Kvs[len(rr.Kvs)-1].Key)
-		if o.desc {
-			end = last
-		} else {
-			start = last + "\x00"
-		}
-	}
-}
-
-// lockKV is a node lock as read.
-type lockKV struct {
-	holder string
-	modRev int64 // the fencing token
-}
-
-func readLocks(kvs []*mvccpb.KeyValue) map[int64]lockKV {
-	m := make(map[int64]lockKV, len(kvs))
-	for _, kv := range kvs {
-		id, err := keys.ParseID(string(kv.Key))
-		if err != nil {
-			continue
-		}
-		m[id] = lockKV{holder: string(kv.Value), modRev: kv.ModRevision}
-	}
-	return m
-}
 
 // records converts stored records to their messages.
 func records[T proto.Message](sts []stored) []T {

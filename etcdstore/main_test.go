@@ -2,6 +2,7 @@ package etcdstore_test
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -44,7 +45,7 @@ func TestMain(m *testing.M) {
 			return 1
 		}
 		defer client.Close()
-		return m.Run()
+		return runReadModes(m)
 	}()
 	if code == 0 {
 		if err := goleak.Find(goleak.IgnoreTopFunction("go.opencensus.io/stats/view.(*worker).start")); err != nil {
@@ -65,10 +66,54 @@ type fixture struct {
 
 var epoch = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
 
-// cachedSuite runs every fixture with the watch-fed read cache, so the
-// whole suite doubles as a conformance suite of the cache
-// (ETCDSTORE_READ_CACHE=1; `make test` runs both).
-var cachedSuite = os.Getenv("ETCDSTORE_READ_CACHE") == "1"
+// The suite runs once per read mode (runReadModes): its fixtures read
+// etcd directly, then through the watch-fed read cache, so the whole suite
+// doubles as the cache's conformance suite, as Kubernetes' storage tests
+// run against etcd3 and the cacher. cachedSuite is true in the second pass.
+var cachedSuite bool
+
+// runReadModes runs the tests in each read mode: both by default, one
+// with ETCDSTORE_READ_CACHE=0 (direct) or =1 (cache). Fuzzing, benchmarks
+// and test listings run once, reading etcd directly (the benchmarks name
+// their read mode themselves).
+func runReadModes(m *testing.M) int {
+	flag.Parse()
+	modes := []bool{false, true}
+	switch os.Getenv("ETCDSTORE_READ_CACHE") {
+	case "0":
+		modes = []bool{false}
+	case "1":
+		modes = []bool{true}
+	default:
+		for _, once := range []string{"test.fuzz", "test.bench", "test.list"} {
+			if f := flag.Lookup(once); f != nil && f.Value.String() != "" {
+				modes = []bool{false}
+			}
+		}
+	}
+	code := 0
+	for _, cached := range modes {
+		cachedSuite = cached
+		if cached && len(modes) > 1 {
+			fmt.Println("=== read mode: cache (every test again, reading through the read cache)")
+		}
+		if c := m.Run(); c != 0 {
+			fmt.Printf("FAIL in read mode %s\n", map[bool]string{false: "direct", true: "cache"}[cached])
+			code = c
+		}
+	}
+	return code
+}
+
+// choosesReadMode marks a test that picks its read modes itself (a
+// subtest per mode, or a Store of its own with the read cache): it runs
+// in the direct pass only, not once more per mode.
+func choosesReadMode(t testing.TB) {
+	t.Helper()
+	if cachedSuite {
+		t.Skip("chooses its read modes itself; runs in the direct pass")
+	}
+}
 
 func newFixture(t testing.TB, opts ...etcdstore.Option) *fixture {
 	t.Helper()
@@ -146,3 +191,11 @@ func proxiedClient(t *testing.T) (*etcdtest.Proxy, *clientv3.Client) {
 
 // protoName converts a column name for protoreflect lookups.
 func protoName(column string) protoreflect.Name { return protoreflect.Name(column) }
+
+// Fixtures read in their pass's mode, so the second pass exercises the
+// read cache and the first reads etcd.
+func TestFixtureReadMode(t *testing.T) {
+	if got := newFixture(t).ReadsThroughCache(); got != cachedSuite {
+		t.Fatalf("fixture reads through the cache: %v, want %v", got, cachedSuite)
+	}
+}

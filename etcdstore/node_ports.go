@@ -29,39 +29,11 @@ func (s *Store) GetNodeByPortAddresses(ctx context.Context, addresses []string) 
 	if len(desc) > etcdRequestLimit {
 		return nil, invalidParam("port addresses of %d bytes exceed etcd's request limit of %d", len(desc), etcdRequestLimit)
 	}
-	if s.mirror != nil {
-		owners, st, served, err := s.mirror.nodesOfPorts(ctx, addresses)
-		if err != nil {
-			return nil, err
-		}
-		if served {
-			return nodeOfPorts(owners, st, desc)
-		}
-	}
-	ports, rev, err := s.portsByAddress(ctx, addresses)
+	owners, node, err := s.read.nodesOfPorts(ctx, addresses)
 	if err != nil {
 		return nil, err
 	}
-	nodes := map[int64]bool{}
-	for _, st := range ports {
-		p := st.rec.Interface().(*pb.Port)
-		if p.NodeId != nil && containsFold(addresses, p.GetAddress()) {
-			nodes[p.GetNodeId()] = true
-		}
-	}
-	var node stored
-	for id := range nodes {
-		if len(nodes) == 1 {
-			sts, err := s.getMany(ctx, nodesTable, []int64{id}, rev)
-			if err != nil {
-				return nil, err
-			}
-			if len(sts) == 1 { // else a port pointed at a missing node
-				node = sts[0]
-			}
-		}
-	}
-	return nodeOfPorts(len(nodes), node, desc)
+	return nodeOfPorts(owners, node, desc)
 }
 
 // nodeOfPorts turns the owners found into the reference's answer.
@@ -80,12 +52,13 @@ func nodeOfPorts(owners int, st stored, desc string) (*pb.Node, error) {
 // Store's index copy expects behind them are read in one transaction; a
 // port the copy did not know (or knew wrong) is read at the same revision
 // afterwards.
-func (s *Store) portsByAddress(ctx context.Context, addresses []string) ([]stored, int64, error) {
+func (d *directReader) portsByAddress(ctx context.Context, addresses []string) ([]stored, int64, error) {
 	var (
 		out     []stored
 		missing []int64
 		rev     int64
 	)
+	s := d.s
 	per := max(1, s.opts.maxTxnOps/2)
 	for start := 0; start < len(addresses); start += per {
 		var opts []clientv3.OpOption
@@ -143,7 +116,7 @@ func (s *Store) portsByAddress(ctx context.Context, addresses []string) ([]store
 		}
 	}
 	if len(missing) > 0 {
-		more, err := s.getMany(ctx, portsTable, missing, rev)
+		more, err := d.getMany(ctx, portsTable, missing, rev)
 		if err != nil {
 			return nil, 0, err
 		}

@@ -108,9 +108,7 @@ var (
 )
 
 func TestRaceTable(t *testing.T) {
-	if cachedSuite {
-		t.Skip("the race table runs both read modes itself")
-	}
+	choosesReadMode(t) // a subtest per read mode
 	// A member of its own, written by one run at a time: the victim's read
 	// cache then follows the cluster's revision by its own events, and
 	// no run depends on etcd answering a progress request in time.

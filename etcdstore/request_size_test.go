@@ -16,12 +16,8 @@ import (
 
 // bothReadModes runs fn against a direct Store and a read-cache Store.
 func bothReadModes(t *testing.T, fn func(t *testing.T, f *fixture)) {
-	t.Run("direct", func(t *testing.T) {
-		if cachedSuite {
-			t.Skip("the cached suite covers the cache; the direct run covers both")
-		}
-		fn(t, newFixture(t))
-	})
+	choosesReadMode(t)
+	t.Run("direct", func(t *testing.T) { fn(t, newFixture(t)) })
 	t.Run("read cache", func(t *testing.T) { fn(t, newFixture(t, etcdstore.WithReadCache())) })
 }
 

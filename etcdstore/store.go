@@ -29,7 +29,7 @@ type Store struct {
 	ids    *idAllocator
 	index  *indexCache
 	recent *recentCache
-	mirror *mirror // nil unless WithReadCache
+	read   reader // direct, or the read cache (WithReadCache)
 	closed sync.Once
 }
 
@@ -84,7 +84,7 @@ func WithHeartbeatTimeout(d time.Duration) Option {
 }
 
 // WithReadCache serves reads from an in-memory copy of the store's keys,
-// kept current by a watch (see cache.go). Reads stay linearizable: each
+// kept current by a watch (see reader.go and cache.go). Reads stay linearizable: each
 // waits until the copy has caught up with the cluster's revision at the
 // time of the call. New loads the copy before it returns; Close stops it.
 func WithReadCache() Option { return func(o *options) { o.readCache = true } }
@@ -124,13 +124,16 @@ func New(cli *clientv3.Client, opts ...Option) (*Store, error) {
 	}
 	s := &Store{cli: cli, keys: ks, opts: o, index: newIndexCache(cli), recent: newRecentCache()}
 	s.ids = newIDAllocator(cli, ks, o.idBlock)
+	direct := &directReader{s: s}
 	if o.readCache {
-		s.mirror = newMirror(s, o.logger)
-		if err := s.mirror.start(o.cacheCheckEvery); err != nil {
+		m := newMirror(cli, ks, tablesByName, o)
+		if err := m.start(o.cacheCheckEvery); err != nil {
 			return nil, etcdError(err, false)
 		}
+		s.read = &cachedReader{copy: m, direct: direct}
 	} else {
 		s.index.follow(s.keys.Unique(tableNodes, "uuid") + "/")
+		s.read = direct
 	}
 	return s, nil
 }
@@ -140,9 +143,7 @@ func New(cli *clientv3.Client, opts ...Option) (*Store, error) {
 func (s *Store) Close() error {
 	s.closed.Do(func() {
 		s.index.stop()
-		if s.mirror != nil {
-			s.mirror.stop()
-		}
+		s.read.stop()
 	})
 	return nil
 }

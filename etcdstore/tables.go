@@ -3,10 +3,12 @@ package etcdstore
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/ironic-etcd/ironic-etcd/keys"
 	"github.com/ironic-etcd/ironic-etcd/pb"
 )
 
@@ -25,6 +27,31 @@ const (
 	tableVolumeConnectors   = "volume_connectors"
 	tableVolumeTargets      = "volume_targets"
 )
+
+// tableRegistry maps a table's key segment to the table.
+type tableRegistry map[string]*table
+
+// tablesByName is every table of the schema, for whatever walks keys
+// rather than one table (the read cache, reindex, the race table).
+var tablesByName = tableRegistry{
+	tableNodes: nodesTable, tablePorts: portsTable, tablePortgroups: portgroupsTable,
+	tableChassis: chassisTable, tableConductors: conductorsTable,
+	tableHardwareInterfaces: hardwareInterfacesTable,
+	tableVolumeConnectors:   volumeConnectorsTable, tableVolumeTargets: volumeTargetsTable,
+}
+
+// ofKey returns the table whose record key under ks this is, or nil.
+func (r tableRegistry) ofKey(ks keys.Space, key string) *table {
+	rest, ok := strings.CutPrefix(key, ks.Prefix())
+	if !ok {
+		return nil
+	}
+	name, id, ok := strings.Cut(rest, "/")
+	if !ok || strings.Contains(id, "/") {
+		return nil
+	}
+	return r[name]
+}
 
 func str(rec protoreflect.Message, column string) string {
 	return rec.Get(rec.Descriptor().Fields().ByName(protoreflect.Name(column))).String()
