@@ -86,7 +86,6 @@ func (m *mirror) askProgress(ctx context.Context, first bool) {
 	_ = m.cli.RequestProgress(clientv3.WithRequireLeader(ctx))
 }
 
-
 // storedOf is the stored form of a mirrored record, its node lock merged
 // in. The record is a copy the caller may modify, unless shared (the
 // caller only reads it and hands it to nobody).
