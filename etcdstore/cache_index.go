@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/ironic-etcd/ironic-etcd/keys"
-	"github.com/ironic-etcd/ironic-etcd/pb"
 )
 
 // nodeIndex keeps, for the filters conductors poll most, the ids of the
@@ -70,7 +69,7 @@ func (x *nodeIndex) update(s *Store, e *entry, add bool) {
 	if e.t != nodesTable || e.rec == nil {
 		return
 	}
-	n := e.rec.Interface().(*pb.Node)
+	n := nodeOf(e.rec)
 	op := addTo[string]
 	opInt := addTo[int64]
 	if !add {

@@ -266,8 +266,7 @@ func (s *Store) scan(ctx context.Context, t *table, o order, keep func(protorefl
 				return nil, err
 			}
 			if l, ok := locks[recordID(st.rec)]; ok {
-				st.lockModRev = l.modRev
-				applyLock(st.rec, l.holder, l.modRev)
+				st.setLock(l.holder, l.modRev)
 			}
 			if keep != nil && !keep(st.rec) {
 				continue

@@ -81,7 +81,7 @@ func (o writeOpts) fence(s *Store, cur stored) (txnPart, error) {
 	if !o.fenced {
 		return txnPart{}, nil
 	}
-	node := cur.rec.Interface().(*pb.Node)
+	node := nodeOf(cur.rec)
 	if node.GetReservation() == "" {
 		return txnPart{}, newError(ErrNodeNotLocked, fmt.Sprintf("node %s found not to be locked on release", node.Uuid), "node", node.Uuid)
 	}
@@ -121,8 +121,8 @@ func setReservation(node *pb.Node, v any) error {
 // compares the lock as read. A put without a lease detaches the key from
 // the old holder's lease.
 func (s *Store) lockChange(cur stored, next protoreflect.Message) txnPart {
-	holder := next.Interface().(*pb.Node).GetReservation()
-	if holder == cur.rec.Interface().(*pb.Node).GetReservation() {
+	holder := nodeOf(next).GetReservation()
+	if holder == nodeOf(cur.rec).GetReservation() {
 		return txnPart{}
 	}
 	key := s.keys.Reservation(recordID(next))
@@ -227,7 +227,7 @@ func (s *Store) ReserveNode(ctx context.Context, tag, nodeID string, opts ...Res
 			st.lockModRev = resp.Header.Revision
 			applyLock(st.rec, tag, resp.Header.Revision)
 			s.recent.put(nodesTable, st)
-			return st.rec.Interface().(*pb.Node), nil
+			return nodeOf(st.rec), nil
 		}
 		st, found, err := s.parseRead(nodesTable, resp.Responses)
 		if err != nil {
@@ -239,7 +239,7 @@ func (s *Store) ReserveNode(ctx context.Context, tag, nodeID string, opts ...Res
 			}
 			return nil, errNodeNotFound(nodeID)
 		}
-		node := st.rec.Interface().(*pb.Node)
+		node := nodeOf(st.rec)
 		if node.GetReservation() == "" {
 			continue // released between the compare and the read: try again
 		}
@@ -297,7 +297,7 @@ func (s *Store) ReleaseNode(ctx context.Context, tag, nodeID string, opts ...Wri
 			}
 			return errNodeNotFound(nodeID)
 		}
-		node := st.rec.Interface().(*pb.Node)
+		node := nodeOf(st.rec)
 		switch {
 		case node.GetReservation() == "":
 			return newError(ErrNodeNotLocked, fmt.Sprintf("node %s found not to be locked on release", node.Uuid), "node", node.Uuid)

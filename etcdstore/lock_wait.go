@@ -124,7 +124,7 @@ func (s *Store) tryReserveHead(ctx context.Context, tag, nodeID string, id ident
 		st.lockModRev = resp.Header.Revision
 		applyLock(st.rec, tag, resp.Header.Revision)
 		s.recent.put(nodesTable, st)
-		return st.rec.Interface().(*pb.Node), "", nil
+		return nodeOf(st.rec), "", nil
 	}
 	st, found, err := s.parseRead(nodesTable, resp.Responses[:2])
 	if err != nil {
@@ -133,7 +133,7 @@ func (s *Store) tryReserveHead(ctx context.Context, tag, nodeID string, id ident
 	if !found || !id.names(st) {
 		return nil, "", errNodeNotFound(nodeID)
 	}
-	holder := st.rec.Interface().(*pb.Node).GetReservation()
+	holder := nodeOf(st.rec).GetReservation()
 	if myRev == 0 {
 		return nil, holder, nil
 	}

@@ -41,6 +41,11 @@ type stored struct {
 	boxed []any
 }
 
+// setLock gives a node as read its lock (holder "": none) at token.
+func (st *stored) setLock(holder string, token int64) {
+	st.lockModRev = applyLock(st.rec, holder, token)
+}
+
 // txnPart lets a caller add compares and operations to a generic
 // transaction: the node lock, fencing, a cascade.
 type txnPart struct {
@@ -126,8 +131,7 @@ func (s *Store) decode(t *table, kv, lock *mvccpb.KeyValue) (stored, error) {
 	}
 	st := stored{rec: msg.ProtoReflect(), modRev: kv.ModRevision}
 	if t.locked && lock != nil {
-		st.lockModRev = lock.ModRevision
-		applyLock(st.rec, string(lock.Value), lock.ModRevision)
+		st.setLock(string(lock.Value), lock.ModRevision)
 	}
 	return st, nil
 }

@@ -7,8 +7,6 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
-
-	"github.com/ironic-etcd/ironic-etcd/pb"
 )
 
 // The create, update and remove shapes of records.go's header comment.
@@ -260,13 +258,8 @@ func (s *Store) renamed(ctx context.Context, t *table, id ident, fresh stored, f
 func (s *Store) afterWrite(t *table, rec protoreflect.Message, rev int64, prev stored) stored {
 	st := stored{rec: rec, modRev: rev, lockModRev: prev.lockModRev}
 	if t.locked {
-		holder := rec.Interface().(*pb.Node).GetReservation()
-		if holder != prev.rec.Interface().(*pb.Node).GetReservation() {
-			st.lockModRev = 0
-			if holder != "" {
-				st.lockModRev = rev
-			}
-			applyLock(rec, holder, st.lockModRev)
+		if holder := nodeOf(rec).GetReservation(); holder != nodeOf(prev.rec).GetReservation() {
+			st.setLock(holder, rev)
 		}
 	}
 	return st
