@@ -31,6 +31,8 @@ type Store struct {
 	recent *recentCache
 	mirror *mirror // nil unless WithReadCache
 	closed sync.Once
+	// cleanups left behind by calls that already returned (lock_wait.go)
+	cleanups cleanups
 }
 
 type options struct {
@@ -139,6 +141,7 @@ func New(cli *clientv3.Client, opts ...Option) (*Store, error) {
 // and of the unique indexes). It does not close the etcd client.
 func (s *Store) Close() error {
 	s.closed.Do(func() {
+		s.cleanups.stop()
 		s.index.stop()
 		if s.mirror != nil {
 			s.mirror.stop()
