@@ -105,6 +105,9 @@ func (s *Store) leaveQueue(me string, queued bool, sess *lease.Session) {
 // waitDeleted returns once key is deleted after revision rev (at once if
 // it is already gone), or with ctx's error.
 func (s *Store) waitDeleted(ctx context.Context, key string, rev int64) error {
+	if s.opts.onLockWait != nil {
+		s.opts.onLockWait()
+	}
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	wch := s.cli.Watch(clientv3.WithRequireLeader(wctx), key, clientv3.WithRev(rev+1), clientv3.WithFilterPut())

@@ -51,6 +51,9 @@ type options struct {
 	// after applying each response.
 	freshWait   time.Duration
 	onWatchResp func(clientv3.WatchResponse)
+	// and a function a lock waiter calls as it starts to wait for the key
+	// ahead (lock_wait.go).
+	onLockWait func()
 }
 
 // Option configures a Store.
