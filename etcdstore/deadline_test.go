@@ -47,16 +47,7 @@ func withinDeadline(t *testing.T, want error, call func(ctx context.Context) err
 func cutOffStore(t *testing.T, f *fixture, more ...etcdstore.Option) (*etcdstore.Store, func()) {
 	t.Helper()
 	proxy, cli := proxiedClient(t)
-	opts := append([]etcdstore.Option{etcdstore.WithPrefix(f.prefix), etcdstore.WithClock(f.clock.Now)}, more...)
-	if cachedSuite {
-		opts = append(opts, etcdstore.WithReadCache(), etcdstore.WithLogger(quietLog))
-	}
-	s, err := etcdstore.New(cli, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s, func() { cut(t, proxy, cli) }
+	return f.storeOn(t, cli, more...), func() { cut(t, proxy, cli) }
 }
 
 // cut blocks proxy and returns once cli has noticed: from then on its

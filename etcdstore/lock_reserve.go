@@ -34,18 +34,11 @@ func (s *Store) ReserveNode(ctx context.Context, tag, nodeID string, opts ...Res
 	if o.wait {
 		return s.reserveWaiting(ctx, nodeID, id, reserveTry{tag: tag, lease: o.lease, fair: true})
 	}
-	for {
-		r, _, err := s.reserveByIdent(ctx, nodeID, id, reserveTry{tag: tag, lease: o.lease})
-		switch {
-		case err != nil:
-			return nil, err
-		case r.node != nil:
-			return r.node, nil
-		case r.holder != "":
-			return nil, errNodeLocked(r.uuid, r.holder)
-		}
-		// Released between the compare and the read: try again.
+	r, _, err := s.reserveByIdent(ctx, nodeID, id, reserveTry{tag: tag, lease: o.lease})
+	if err != nil || r.node != nil {
+		return r.node, err
 	}
+	return nil, errNodeLocked(r.uuid, r.blocker())
 }
 
 // reserveTry is one attempt at a node's lock: the one transaction both
@@ -64,20 +57,25 @@ type reserveTry struct {
 	myRev int64
 }
 
-// reserveResult is how an attempt ended: the lock taken (node), or the
-// node as the failed transaction read it.
+// reserveResult is how an attempt ended: the lock taken (node), the
+// identity found stale, or else the node as the failed transaction read
+// it, kept from the lock by a holder or (fair) by an older waiter.
 type reserveResult struct {
 	node *pb.Node // the lock taken: the node, its token set
 
 	uuid   string // the node's uuid, for the error
-	holder string // the lock's holder; "" when free (the queue held it back, or it was released meanwhile)
+	holder string // the lock's holder; "" when free (then an older waiter held the caller back)
 	next   string // with fair: the tag of the oldest waiter, the one a free lock goes to next
-	ahead  string // with myRev: the key to wait for (the waiter just ahead, or the lock); "" none
-	stale  bool   // the record read is not the one the identity names
+	ahead  string // with myRev: the key to wait for (the waiter just ahead, or the lock)
+	rev    int64  // the revision the attempt read at: ahead existed then
+	// stale: the record read is not the one the identity names, or (the
+	// node free of holder and older waiters) the uuid no longer names it.
+	stale bool
 }
 
 // blocker is who keeps the caller from the lock: its holder, or, while
-// it is free, the waiter it goes to next.
+// it is free, the waiter it goes to next. Never "" for a result that is
+// neither taken nor stale.
 func (r reserveResult) blocker() string {
 	if r.holder != "" {
 		return r.holder
@@ -164,19 +162,23 @@ func (s *Store) tryReserve(ctx context.Context, tgt nodeTarget, id ident, a rese
 		return reserveResult{stale: true}, nil
 	}
 	node := nodeOf(st.rec)
-	r := reserveResult{uuid: node.Uuid, holder: node.GetReservation()}
-	if !a.fair {
-		return r, nil
-	}
-	if kvs := oldest.of(resp).Kvs; len(kvs) > 0 {
-		r.next = string(kvs[0].Value)
-	}
-	if a.myRev > 0 {
-		if kvs := ahead.of(resp).Kvs; len(kvs) > 0 {
-			r.ahead = string(kvs[0].Key)
-		} else if r.holder != "" {
-			r.ahead = lockKey
+	r := reserveResult{uuid: node.Uuid, holder: node.GetReservation(), rev: resp.Header.Revision}
+	olderWaiter := false
+	if a.fair {
+		if kvs := oldest.of(resp).Kvs; len(kvs) > 0 {
+			r.next, olderWaiter = string(kvs[0].Value), a.myRev == 0
 		}
+		if a.myRev > 0 {
+			r.ahead = lockKey
+			if kvs := ahead.of(resp).Kvs; len(kvs) > 0 {
+				r.ahead, olderWaiter = string(kvs[0].Key), true
+			}
+		}
+	}
+	if r.holder == "" && !olderWaiter {
+		// Nothing held the caller back: the compare that failed is the
+		// uuid's (its index entry no longer names this node).
+		return reserveResult{stale: true}, nil
 	}
 	return r, nil
 }

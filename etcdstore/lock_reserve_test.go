@@ -85,3 +85,47 @@ func TestReserveWaitGivesUpNamingAHolder(t *testing.T) {
 		t.Fatalf("got holder %q (%v): %v", holder, ok, err)
 	}
 }
+
+// A waiter woken by a release that another caller's reserve followed
+// before the waiter's attempt waits again for the new holder, instead of
+// being woken again and again by the release it already saw.
+func TestReserveWaitAfterLockChangedHands(t *testing.T) {
+	f := newFixture(t)
+	n := f.mustNode(t, nil)
+	if _, err := f.ReserveNode(f.ctx, "a", n.Uuid); err != nil {
+		t.Fatal(err)
+	}
+	waiting := make(chan struct{}, 1)
+	s, in := injectedStore(t, f, etcdstore.WithLockWaitHook(func() {
+		select {
+		case waiting <- struct{}{}:
+		default:
+		}
+	}))
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.ReserveNode(f.ctx, "waiter", n.Uuid, etcdstore.WithWait())
+		done <- err
+	}()
+	<-waiting // queued, and waiting for a to release
+	before := in.sent()
+	in.beforeWrite(1, func() error { // the waiter's next attempt finds b holding the lock
+		_, err := f.ReserveNode(f.ctx, "b", n.Uuid)
+		return err
+	})
+	if err := f.ReleaseNode(f.ctx, "a", n.Uuid); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the waiter tried again", func() bool { return in.sent() > before })
+	time.Sleep(200 * time.Millisecond) // room for attempts it should not make
+	in.done(t)
+	if err := f.ReleaseNode(f.ctx, "b", n.Uuid); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got := in.sent() - before; got != 2 {
+		t.Errorf("the waiter made %d attempts, want 2 (one failing while b held the lock, one taking it)", got)
+	}
+}

@@ -23,10 +23,12 @@ import (
 // never by polling, and one waiter at a time.
 
 // WithWait makes ReserveNode wait for a locked node instead of failing
-// with NodeLocked, until it gets the lock or ctx ends (then NodeLocked,
-// joined with the context's error). Waiters get the lock in the order
-// they started waiting. A caller that does not wait is not queued: it
-// fails as before, or wins a free lock.
+// with NodeLocked, until it gets the lock or ctx ends (then, by ctx's
+// deadline, NodeLocked naming the holder — or, while the lock is free,
+// the waiter it goes to next — joined with the context's error; the
+// caller's place in the queue is given up in the background). Waiters get
+// the lock in the order they started waiting. A caller that does not wait
+// is not queued: it fails as before, or wins a free lock.
 func WithWait() ReserveOption { return func(o *reserveOptions) { o.wait = true } }
 
 // waiterTTL bounds how long a dead waiter without a session of its own
@@ -77,10 +79,9 @@ func (s *Store) reserveWaiting(ctx context.Context, nodeID string, id ident, a r
 			return r.node, nil
 		}
 		last = r
-		if r.ahead == "" {
-			continue // the lock was freed meanwhile
-		}
-		if err := s.waitDeleted(ctx, r.ahead, a.myRev); err != nil {
+		// Wait for a delete after this attempt's read: one before it (the
+		// lock released and taken again since the caller queued) is old news.
+		if err := s.waitDeleted(ctx, r.ahead, r.rev); err != nil {
 			return nil, gaveUp(err)
 		}
 	}
