@@ -51,6 +51,10 @@ func (c *cleanups) run(fn func(ctx context.Context)) {
 	}()
 }
 
+// wait waits for the cleanups under way (for tests that check what a
+// call leaves behind).
+func (c *cleanups) wait() { c.wg.Wait() }
+
 // stop cancels the cleanups under way and waits for them.
 func (c *cleanups) stop() {
 	c.mu.Lock()
