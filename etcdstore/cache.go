@@ -16,7 +16,6 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/ironic-etcd/ironic-etcd/keys"
-	"github.com/ironic-etcd/ironic-etcd/pb"
 )
 
 // mirror is the read cache: an in-memory copy of every key under the
@@ -320,13 +319,12 @@ func nodeOfLock(ks keys.Space, tree *btree.BTreeG[*entry], lockKey string) *entr
 // withLock merges a lock entry (nil: none) into a node entry that readers
 // cannot see yet.
 func withLock(n, lock *entry) {
-	n.lockModRev = 0
-	holder := ""
+	holder, token := "", int64(0)
 	if lock != nil {
-		n.lockModRev, holder = lock.modRev, lock.value
+		holder, token = lock.value, lock.modRev
 	}
-	applyLock(n.rec, holder, n.lockModRev)
-	n.boxed = boxedColumns(n.rec.Interface().(*pb.Node))
+	n.lockModRev = applyLock(n.rec, holder, token)
+	n.boxed = boxedColumns(nodeOf(n.rec))
 }
 
 // relock replaces the node entry of a lock that changed with a copy that

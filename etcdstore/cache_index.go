@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	"github.com/ironic-etcd/ironic-etcd/keys"
-	"github.com/ironic-etcd/ironic-etcd/pb"
 )
 
 // nodeIndex keeps, for the filters conductors poll most, the ids of the
@@ -69,7 +68,7 @@ func (x *nodeIndex) update(ks keys.Space, e *entry, add bool) {
 	if e.t != nodesTable || e.rec == nil {
 		return
 	}
-	n := e.rec.Interface().(*pb.Node)
+	n := nodeOf(e.rec)
 	op := addTo[string]
 	opInt := addTo[int64]
 	if !add {

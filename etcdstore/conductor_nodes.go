@@ -9,7 +9,6 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/ironic-etcd/ironic-etcd/keys"
-	"github.com/ironic-etcd/ironic-etcd/pb"
 )
 
 // The reference's backend methods a conductor calls when it starts
@@ -80,7 +79,7 @@ func (s *Store) ClearNodeTargetPowerState(ctx context.Context, hostname string) 
 		}
 		_, err = s.update(ctx, nodesTable, ident{id: id}, cur, false, func() error { return nil },
 			func(now stored, next protoreflect.Message) (txnPart, error) {
-				n := next.Interface().(*pb.Node)
+				n := nodeOf(next)
 				if n.GetReservation() != hostname || n.TargetPowerState == nil {
 					return txnPart{}, nil // no longer this conductor's, or nothing pending
 				}

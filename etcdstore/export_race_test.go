@@ -52,6 +52,11 @@ func (s *Store) FollowAllIndexes() {
 	}
 }
 
+// WaitCleanups waits for the background cleanups of the calls that
+// returned (a lock waiter leaving its queue), so what a call leaves behind
+// can be checked.
+func (s *Store) WaitCleanups() { s.cleanups.wait() }
+
 // Settle waits until this Store's watch-fed copies (the read cache, the
 // followed index copies) reflect etcd as it is now, so what the Store
 // does next does not depend on when a watch event arrives.

@@ -73,6 +73,10 @@ func WithCacheWatchHook(fn func(clientv3.WatchResponse)) Option {
 	return func(o *options) { o.onWatchResp = fn }
 }
 
+// WithLockWaitHook has every lock waiter call fn as it starts to wait
+// for the key ahead of it, its place in the queue taken.
+func WithLockWaitHook(fn func()) Option { return func(o *options) { o.onLockWait = fn } }
+
 // MirrorRevision is the revision the cache's copy says it reflects.
 func (s *Store) MirrorRevision() int64 {
 	s.cache().mu.RLock()

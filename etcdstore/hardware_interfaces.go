@@ -53,7 +53,8 @@ func (s *Store) RegisterConductorHardwareInterfaces(ctx context.Context, conduct
 		seen = append(seen, folded)
 	}
 	var b txnBuilder
-	for _, name := range interfaces {
+	taken := make([][]txnRead, len(interfaces)) // the Else reads of each name's unique keys
+	for i, name := range interfaces {
 		rec, _, err := s.newRecord(&pb.ConductorHardwareInterface{}, Values{
 			"conductor_id": conductorID, "hardware_type": hardwareType,
 			"interface_type": interfaceType, "interface_name": name, "default": name == defaultInterface,
@@ -70,10 +71,9 @@ func (s *Store) RegisterConductorHardwareInterfaces(ctx context.Context, conduct
 		if err != nil {
 			return err
 		}
-		// Else reads alternate: the row's key, then its unique key.
 		b.claim(s.keys.Record(tableHardwareInterfaces, id), string(data))
 		for _, k := range s.uniqueKeys(hardwareInterfacesTable, rec) {
-			b.claim(k.key, fmt.Sprint(id))
+			taken[i] = append(taken[i], b.claim(k.key, fmt.Sprint(id)))
 		}
 		for _, mk := range s.memberKeys(hardwareInterfacesTable, rec) {
 			b.ops = append(b.ops, clientv3.OpPut(mk.key, ""))
@@ -86,17 +86,17 @@ func (s *Store) RegisterConductorHardwareInterfaces(ctx context.Context, conduct
 	if resp.Succeeded {
 		return nil
 	}
-	var taken []string
-	for i := range interfaces {
-		if resp.Responses[2*i+1].GetResponseRange().Count > 0 {
-			taken = append(taken, interfaces[i])
+	var registered []string
+	for i, name := range interfaces {
+		if slices.ContainsFunc(taken[i], func(r txnRead) bool { return r.found(resp) }) {
+			registered = append(registered, name)
 		}
 	}
-	if len(taken) == 0 {
+	if len(registered) == 0 {
 		// An auto id met an explicitly created row: try with fresh ids.
 		return s.RegisterConductorHardwareInterfaces(ctx, conductorID, hardwareType, interfaceType, interfaces, defaultInterface)
 	}
-	return clash(taken)
+	return clash(registered)
 }
 
 // UnregisterConductorHardwareInterfaces deletes every row of

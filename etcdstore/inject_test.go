@@ -24,6 +24,14 @@ type injector struct {
 	fn    func() error
 	fired bool
 	err   error
+	seen  int // write transactions sent so far
+}
+
+// sent counts the write transactions the Store sent so far.
+func (in *injector) sent() int {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.seen
 }
 
 // beforeWrite arms the injector: fn runs once, before the nth (1-based)
@@ -56,6 +64,7 @@ func (in *injector) take(req any) func() error {
 	}
 	in.mu.Lock()
 	defer in.mu.Unlock()
+	in.seen++
 	if in.fn == nil {
 		return nil
 	}
@@ -92,7 +101,7 @@ func (in *injector) intercept(ctx context.Context, method string, req, reply any
 // injectedStore is a Store under f's prefix (read cache as the suite runs)
 // on an etcd client of its own, whose requests pass through the returned
 // injector. Competing operations go through f, on another client.
-func injectedStore(t *testing.T, f *fixture) (*etcdstore.Store, *injector) {
+func injectedStore(t *testing.T, f *fixture, more ...etcdstore.Option) (*etcdstore.Store, *injector) {
 	t.Helper()
 	in := &injector{}
 	cli, err := clientv3.New(clientv3.Config{Endpoints: server.Endpoints, DialTimeout: 5 * time.Second, Logger: zap.NewNop(),
@@ -101,7 +110,15 @@ func injectedStore(t *testing.T, f *fixture) (*etcdstore.Store, *injector) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cli.Close() })
-	opts := []etcdstore.Option{etcdstore.WithPrefix(f.prefix), etcdstore.WithClock(f.clock.Now)}
+	return f.storeOn(t, cli, more...), in
+}
+
+// storeOn is a second Store under f's prefix and clock, on cli, reading
+// as the suite runs (with or without the read cache); closed with the
+// test.
+func (f *fixture) storeOn(t *testing.T, cli *clientv3.Client, more ...etcdstore.Option) *etcdstore.Store {
+	t.Helper()
+	opts := append([]etcdstore.Option{etcdstore.WithPrefix(f.prefix), etcdstore.WithClock(f.clock.Now)}, more...)
 	if cachedSuite {
 		opts = append(opts, etcdstore.WithReadCache(), etcdstore.WithLogger(quietLog))
 	}
@@ -110,5 +127,5 @@ func injectedStore(t *testing.T, f *fixture) (*etcdstore.Store, *injector) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	return s, in
+	return s
 }

@@ -81,7 +81,7 @@ func (o writeOpts) fence(s *Store, cur stored) (txnPart, error) {
 	if !o.fenced {
 		return txnPart{}, nil
 	}
-	node := cur.rec.Interface().(*pb.Node)
+	node := nodeOf(cur.rec)
 	if node.GetReservation() == "" {
 		return txnPart{}, newError(ErrNodeNotLocked, fmt.Sprintf("node %s found not to be locked on release", node.Uuid), "node", node.Uuid)
 	}
@@ -121,8 +121,8 @@ func setReservation(node *pb.Node, v any) error {
 // compares the lock as read. A put without a lease detaches the key from
 // the old holder's lease.
 func (s *Store) lockChange(cur stored, next protoreflect.Message) txnPart {
-	holder := next.Interface().(*pb.Node).GetReservation()
-	if holder == cur.rec.Interface().(*pb.Node).GetReservation() {
+	holder := nodeOf(next).GetReservation()
+	if holder == nodeOf(cur.rec).GetReservation() {
 		return txnPart{}
 	}
 	key := s.keys.Reservation(recordID(next))
@@ -170,83 +170,6 @@ func (s *Store) targetNode(ctx context.Context, id ident, fresh bool) (nodeTarge
 	}, true, nil
 }
 
-// ReserveNode takes the lock of node nodeID (id or uuid) for tag and
-// returns the node, its ReservationRevision set to the fencing token.
-// InvalidIdentity, NodeNotFound, and NodeLocked naming the current holder
-// when the node is reserved — even by tag itself, as in the reference.
-//
-// Round trips: one transaction (create-if-absent on the lock key, with the
-// node read in the same transaction), by id or uuid; one more for a uuid
-// this Store's index copy has not seen yet (a node created elsewhere
-// moments ago). The node's updated_at is not touched (see README).
-func (s *Store) ReserveNode(ctx context.Context, tag, nodeID string, opts ...ReserveOption) (*pb.Node, error) {
-	var o reserveOptions
-	for _, opt := range opts {
-		opt(&o)
-	}
-	if err := validateHolder(tag); err != nil {
-		return nil, err
-	}
-	id, err := resolveIdentity(nodeID)
-	if err != nil {
-		return nil, err
-	}
-	if o.wait {
-		return s.reserveWaiting(ctx, tag, nodeID, id, o)
-	}
-	for fresh := false; ; fresh = true {
-		tgt, found, err := s.targetNode(ctx, id, fresh)
-		if err != nil {
-			return nil, err
-		}
-		if !found {
-			return nil, errNodeNotFound(nodeID)
-		}
-		nodeKey, lockKey := s.keys.Record(tableNodes, tgt.id), s.keys.Reservation(tgt.id)
-		cmps := append([]clientv3.Cmp{
-			clientv3.Compare(clientv3.CreateRevision(nodeKey), ">", 0),
-			clientv3.Compare(clientv3.CreateRevision(lockKey), "=", 0),
-		}, tgt.guard...)
-		var putOpts []clientv3.OpOption
-		if o.lease != 0 {
-			putOpts = append(putOpts, clientv3.WithLease(o.lease))
-		}
-		resp, err := s.cli.Txn(ctx).If(cmps...).
-			Then(clientv3.OpPut(lockKey, tag, putOpts...), clientv3.OpGet(nodeKey)).
-			Else(clientv3.OpGet(nodeKey), clientv3.OpGet(lockKey)).
-			Commit()
-		if err != nil {
-			return nil, etcdError(err, true)
-		}
-		if resp.Succeeded {
-			kvs := resp.Responses[1].GetResponseRange().Kvs
-			st, err := s.decode(nodesTable, kvs[0], nil)
-			if err != nil {
-				return nil, err
-			}
-			st.lockModRev = resp.Header.Revision
-			applyLock(st.rec, tag, resp.Header.Revision)
-			s.recent.put(nodesTable, st)
-			return st.rec.Interface().(*pb.Node), nil
-		}
-		st, found, err := s.parseRead(nodesTable, resp.Responses)
-		if err != nil {
-			return nil, err
-		}
-		if !found || !id.names(st) {
-			if tgt.index != "" && !fresh {
-				continue // the cached id of this uuid was stale
-			}
-			return nil, errNodeNotFound(nodeID)
-		}
-		node := st.rec.Interface().(*pb.Node)
-		if node.GetReservation() == "" {
-			continue // released between the compare and the read: try again
-		}
-		return nil, errNodeLocked(node.Uuid, node.GetReservation())
-	}
-}
-
 // ReleaseNode drops tag's lock on node nodeID (id or uuid). InvalidIdentity,
 // NodeNotFound, NodeNotLocked when the node is unreserved, NodeLocked
 // naming the holder when another tag holds it. WithFence additionally
@@ -271,15 +194,16 @@ func (s *Store) ReleaseNode(ctx context.Context, tag, nodeID string, opts ...Wri
 		if !found {
 			return errNodeNotFound(nodeID)
 		}
-		nodeKey, lockKey := s.keys.Record(tableNodes, tgt.id), s.keys.Reservation(tgt.id)
-		cmps := append([]clientv3.Cmp{clientv3.Compare(clientv3.Value(lockKey), "=", tag)}, tgt.guard...)
-		if wo.fenced {
-			cmps = append(cmps, clientv3.Compare(clientv3.ModRevision(lockKey), "=", wo.revision))
+		lockKey := s.keys.Reservation(tgt.id)
+		b := txnBuilder{
+			cmps: append([]clientv3.Cmp{clientv3.Compare(clientv3.Value(lockKey), "=", tag)}, tgt.guard...),
+			ops:  []clientv3.Op{clientv3.OpDelete(lockKey)},
 		}
-		resp, err := s.cli.Txn(ctx).If(cmps...).
-			Then(clientv3.OpDelete(lockKey)).
-			Else(clientv3.OpGet(nodeKey), clientv3.OpGet(lockKey)).
-			Commit()
+		if wo.fenced {
+			b.cmps = append(b.cmps, clientv3.Compare(clientv3.ModRevision(lockKey), "=", wo.revision))
+		}
+		reread := b.readRecord(s, nodesTable, tgt.id)
+		resp, err := b.commit(ctx, s.cli)
 		if err != nil {
 			return etcdError(err, true)
 		}
@@ -287,7 +211,7 @@ func (s *Store) ReleaseNode(ctx context.Context, tag, nodeID string, opts ...Wri
 			s.recent.forget(nodesTable, tgt.id)
 			return nil
 		}
-		st, found, err := s.parseRead(nodesTable, resp.Responses)
+		st, found, err := s.decodeRead(nodesTable, reread, resp)
 		if err != nil {
 			return err
 		}
@@ -297,7 +221,7 @@ func (s *Store) ReleaseNode(ctx context.Context, tag, nodeID string, opts ...Wri
 			}
 			return errNodeNotFound(nodeID)
 		}
-		node := st.rec.Interface().(*pb.Node)
+		node := nodeOf(st.rec)
 		switch {
 		case node.GetReservation() == "":
 			return newError(ErrNodeNotLocked, fmt.Sprintf("node %s found not to be locked on release", node.Uuid), "node", node.Uuid)

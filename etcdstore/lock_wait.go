@@ -23,132 +23,92 @@ import (
 // never by polling, and one waiter at a time.
 
 // WithWait makes ReserveNode wait for a locked node instead of failing
-// with NodeLocked, until it gets the lock or ctx ends (then NodeLocked,
-// joined with the context's error). Waiters get the lock in the order
-// they started waiting. A caller that does not wait is not queued: it
-// fails as before, or wins a free lock.
+// with NodeLocked, until it gets the lock or ctx ends (then, by ctx's
+// deadline, NodeLocked naming the holder — or, while the lock is free,
+// the waiter it goes to next — joined with the context's error; the
+// caller's place in the queue is given up in the background). Waiters get
+// the lock in the order they started waiting. A caller that does not wait
+// is not queued: it fails as before, or wins a free lock.
 func WithWait() ReserveOption { return func(o *reserveOptions) { o.wait = true } }
 
 // waiterTTL bounds how long a dead waiter without a session of its own
 // stays in a queue.
 const waiterTTL = 5 * time.Second
 
-func (s *Store) reserveWaiting(ctx context.Context, tag, nodeID string, id ident, o reserveOptions) (*pb.Node, error) {
-	tgt, found, err := s.targetNode(ctx, id, false)
-	if err != nil {
-		return nil, err
-	}
-	if !found {
-		return nil, errNodeNotFound(nodeID)
-	}
-	queue := s.keys.Waiters(tgt.id)
+// reserveWaiting is ReserveNode WithWait: one attempt, and while it fails,
+// a place in the queue and an attempt each time the key ahead goes. It
+// returns by ctx's deadline: leaving the queue is a background cleanup
+// (a waiter key left behind goes with its lease).
+func (s *Store) reserveWaiting(ctx context.Context, nodeID string, id ident, a reserveTry) (*pb.Node, error) {
 	// Uncontended: nobody queued and the lock free, take it at once.
-	n, holder, err := s.tryReserveHead(ctx, tag, nodeID, id, tgt, o, queue, 0, "")
-	if n != nil || err != nil {
-		return n, err
+	last, tgt, err := s.reserveByIdent(ctx, nodeID, id, a)
+	if err != nil || last.node != nil {
+		return last.node, err
 	}
 	gaveUp := func(err error) error {
 		if ctx.Err() != nil {
-			return errors.Join(errNodeLocked(nodeID, holder), ctx.Err())
+			return errors.Join(errNodeLocked(last.uuid, last.blocker()), ctx.Err())
 		}
 		return err
 	}
-	leaseID := o.lease
+	leaseID := a.lease
+	var sess *lease.Session
 	if leaseID == 0 {
-		sess, err := lease.New(ctx, s.cli, lease.WithTTL(waiterTTL))
-		if err != nil {
+		if sess, err = lease.New(ctx, s.cli, lease.WithTTL(waiterTTL)); err != nil {
 			return nil, gaveUp(etcdError(err, false))
 		}
-		defer sess.Close(context.WithoutCancel(ctx))
 		leaseID = sess.Lease()
 	}
-	me := queue + uuid.NewString()
-	put, err := s.cli.Put(ctx, me, tag, clientv3.WithLease(leaseID))
+	a.me = s.keys.Waiters(tgt.id) + uuid.NewString()
+	queued := true // until the transaction that takes the lock removes a.me
+	defer func() { s.leaveQueue(a.me, queued, sess) }()
+	put, err := s.cli.Put(ctx, a.me, a.tag, clientv3.WithLease(leaseID))
 	if err != nil {
 		return nil, gaveUp(etcdError(err, true))
 	}
-	leave := func() {
-		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		s.cli.Delete(lctx, me)
-	}
+	a.myRev = put.Header.Revision
 	for {
-		n, ahead, err := s.tryReserveHead(ctx, tag, nodeID, id, tgt, o, queue, put.Header.Revision, me)
-		if n != nil || err != nil {
-			if err != nil {
-				leave()
-			}
-			return n, err
+		r, err := s.tryReserve(ctx, tgt, id, a)
+		switch {
+		case err != nil:
+			return nil, err
+		case r.stale:
+			return nil, errNodeNotFound(nodeID)
+		case r.node != nil:
+			queued = false
+			return r.node, nil
 		}
-		if ahead == "" {
-			continue // the lock was freed meanwhile
-		}
-		if err := s.waitDeleted(ctx, ahead, put.Header.Revision); err != nil {
-			leave()
+		last = r
+		// Wait for a delete after this attempt's read: one before it (the
+		// lock released and taken again since the caller queued) is old news.
+		if err := s.waitDeleted(ctx, r.ahead, r.rev); err != nil {
 			return nil, gaveUp(err)
 		}
 	}
 }
 
-// tryReserveHead takes the lock if no waiter older than myRev is queued
-// (myRev 0: nobody at all) and the lock is free, leaving the queue (me) in
-// the same transaction. Otherwise it returns the key to wait for: the
-// waiter just ahead, or the lock; for myRev 0 it returns the holder
-// instead. One round trip.
-func (s *Store) tryReserveHead(ctx context.Context, tag, nodeID string, id ident, tgt nodeTarget, o reserveOptions, queue string, myRev int64, me string) (*pb.Node, string, error) {
-	nodeKey, lockKey := s.keys.Record(tableNodes, tgt.id), s.keys.Reservation(tgt.id)
-	queued := clientv3.Compare(clientv3.CreateRevision(queue), "=", 0).WithPrefix()
-	ahead := clientv3.OpGet(queue, clientv3.WithPrefix(), clientv3.WithLimit(1), clientv3.WithKeysOnly())
-	then := []clientv3.Op{clientv3.OpPut(lockKey, tag, clientv3.WithLease(o.lease)), clientv3.OpGet(nodeKey)}
-	if myRev > 0 {
-		queued = clientv3.Compare(clientv3.CreateRevision(queue), ">", myRev-1).WithPrefix()
-		ahead = clientv3.OpGet(queue, clientv3.WithPrefix(), clientv3.WithMaxCreateRev(myRev-1),
-			clientv3.WithSort(clientv3.SortByCreateRevision, clientv3.SortDescend), clientv3.WithLimit(1), clientv3.WithKeysOnly())
-		then = append(then, clientv3.OpDelete(me))
+// leaveQueue removes a waiter's key if it is still queued and ends the
+// waiter's own session (sess nil: it had none), in the background:
+// revoking the session removes the key with it.
+func (s *Store) leaveQueue(me string, queued bool, sess *lease.Session) {
+	if sess == nil && !queued {
+		return
 	}
-	cmps := append([]clientv3.Cmp{
-		clientv3.Compare(clientv3.CreateRevision(nodeKey), ">", 0),
-		clientv3.Compare(clientv3.CreateRevision(lockKey), "=", 0),
-		queued,
-	}, tgt.guard...)
-	resp, err := s.cli.Txn(ctx).If(cmps...).Then(then...).
-		Else(clientv3.OpGet(nodeKey), clientv3.OpGet(lockKey), ahead).Commit()
-	if err != nil {
-		return nil, "", etcdError(err, true)
-	}
-	if resp.Succeeded {
-		st, err := s.decode(nodesTable, resp.Responses[1].GetResponseRange().Kvs[0], nil)
-		if err != nil {
-			return nil, "", err
+	s.cleanups.run(func(ctx context.Context) {
+		if sess != nil {
+			sess.Close(ctx)
+			return
 		}
-		st.lockModRev = resp.Header.Revision
-		applyLock(st.rec, tag, resp.Header.Revision)
-		s.recent.put(nodesTable, st)
-		return st.rec.Interface().(*pb.Node), "", nil
-	}
-	st, found, err := s.parseRead(nodesTable, resp.Responses[:2])
-	if err != nil {
-		return nil, "", err
-	}
-	if !found || !id.names(st) {
-		return nil, "", errNodeNotFound(nodeID)
-	}
-	holder := st.rec.Interface().(*pb.Node).GetReservation()
-	if myRev == 0 {
-		return nil, holder, nil
-	}
-	if kvs := resp.Responses[2].GetResponseRange().Kvs; len(kvs) > 0 {
-		return nil, string(kvs[0].Key), nil
-	}
-	if holder == "" {
-		return nil, "", nil
-	}
-	return nil, lockKey, nil
+		s.cli.Delete(ctx, me)
+	})
 }
 
 // waitDeleted returns once key is deleted after revision rev (at once if
 // it is already gone), or with ctx's error.
 func (s *Store) waitDeleted(ctx context.Context, key string, rev int64) error {
+	if s.opts.onLockWait != nil {
+		s.opts.onLockWait()
+	}
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	wch := s.cli.Watch(clientv3.WithRequireLeader(wctx), key, clientv3.WithRev(rev+1), clientv3.WithFilterPut())

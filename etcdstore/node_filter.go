@@ -5,8 +5,6 @@ import (
 	"time"
 
 	"google.golang.org/protobuf/reflect/protoreflect"
-
-	"github.com/ironic-etcd/ironic-etcd/pb"
 )
 
 // NodeFilter is the parsed form of the filters of get_nodeinfo_list and
@@ -171,7 +169,7 @@ func (f NodeFilter) matcher(chassisID int64, now time.Time) func(protoreflect.Me
 		return d == nil || (!isNil && t.AsTime().Before(now.Add(-*d)))
 	}
 	return func(m protoreflect.Message) bool {
-		n := m.Interface().(*pb.Node)
+		n := nodeOf(m)
 		switch {
 		case f.ChassisUUID != nil && n.GetChassisId() != chassisID,
 			f.ChassisUUID != nil && n.ChassisId == nil,

@@ -75,7 +75,7 @@ func (s *Store) GetNodeinfoList(ctx context.Context, columns []string, f NodeFil
 	cells := make([]any, len(sts)*len(fds)) // one allocation for every row
 	for i, st := range sts {
 		row := cells[i*len(fds) : (i+1)*len(fds) : (i+1)*len(fds)]
-		n := st.rec.Interface().(*pb.Node)
+		n := nodeOf(st.rec)
 		for j, fd := range fds {
 			if i, ok := boxedOrder[fd.Name()]; ok && st.boxed != nil {
 				row[j] = st.boxed[i]

@@ -44,7 +44,7 @@ func nodeOfPorts(owners int, st stored, desc string) (*pb.Node, error) {
 	case owners == 0 || st.rec == nil:
 		return nil, newError(ErrNodeNotFound, fmt.Sprintf("node with port addresses %s was not found", desc), "node", desc)
 	}
-	return st.rec.Interface().(*pb.Node), nil
+	return nodeOf(st.rec), nil
 }
 
 // portsByAddress reads the ports holding these addresses and returns them

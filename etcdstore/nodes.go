@@ -111,7 +111,7 @@ func (s *Store) GetNodeByID(ctx context.Context, id int64) (*pb.Node, error) {
 	if !found {
 		return nil, errNodeNotFound(strconv.FormatInt(id, 10))
 	}
-	return st.rec.Interface().(*pb.Node), nil
+	return nodeOf(st.rec), nil
 }
 
 // GetNodeByUUID returns the node whose uuid is nodeUUID, in any spelling
@@ -148,7 +148,7 @@ func (s *Store) GetNodeByInstance(ctx context.Context, instance string) (*pb.Nod
 	if !found {
 		return nil, newError(ErrInstanceNotFound, fmt.Sprintf("instance %s could not be found", instance), "instance", instance)
 	}
-	return st.rec.Interface().(*pb.Node), nil
+	return nodeOf(st.rec), nil
 }
 
 func (s *Store) nodeByUnique(ctx context.Context, index, value string) (*pb.Node, error) {
@@ -159,7 +159,7 @@ func (s *Store) nodeByUnique(ctx context.Context, index, value string) (*pb.Node
 	if !found {
 		return nil, errNodeNotFound(value)
 	}
-	return st.rec.Interface().(*pb.Node), nil
+	return nodeOf(st.rec), nil
 }
 
 // loadByIdent reads the record an identity names: by id, uuid or MAC.
@@ -245,13 +245,13 @@ func (s *Store) UpdateNode(ctx context.Context, nodeID string, values Values, op
 	if err != nil {
 		return nil, err
 	}
-	return st.rec.Interface().(*pb.Node), nil
+	return nodeOf(st.rec), nil
 }
 
 // applyNodeValues is update_node's check-and-apply step on a fresh read.
 func (s *Store) applyNodeValues(cur stored, next protoreflect.Message, values Values) error {
-	old := cur.rec.Interface().(*pb.Node)
-	node := next.Interface().(*pb.Node)
+	old := nodeOf(cur.rec)
+	node := nodeOf(next)
 	if v, ok := values["instance_uuid"]; ok {
 		if inst, _ := v.(string); inst != "" && old.GetInstanceUuid() != "" {
 			return newError(ErrNodeAssociated, fmt.Sprintf("node %s is associated with instance %s", old.Uuid, old.GetInstanceUuid()),
@@ -297,7 +297,7 @@ func (s *Store) TouchNodeProvisioning(ctx context.Context, nodeID string, opts .
 	}
 	_, err = s.update(ctx, nodesTable, id, cur, false, func() error { return errNodeNotFound(nodeID) },
 		func(cur stored, next protoreflect.Message) (txnPart, error) {
-			next.Interface().(*pb.Node).ProvisionUpdatedAt = timestampOf(s.now())
+			nodeOf(next).ProvisionUpdatedAt = timestampOf(s.now())
 			return wo.fence(s, cur)
 		})
 	return err

@@ -244,6 +244,7 @@ func runRace(t *testing.T, srv *etcdtest.Server, adminClient *clientv3.Client, r
 			t.Fatalf("harness: %v", err)
 		}
 	}
+	victim.WaitCleanups() // a waiter leaves its queue in the background
 	if r.end, err = takeSnapshot(ctx, admin); err != nil {
 		t.Fatal(err)
 	}

@@ -113,8 +113,7 @@ func (d *directReader) scan(ctx context.Context, t *table, o order, keep func(pr
 				return nil, err
 			}
 			if l, ok := locks[recordID(st.rec)]; ok {
-				st.lockModRev = l.modRev
-				applyLock(st.rec, l.holder, l.modRev)
+				st.setLock(l.holder, l.modRev)
 			}
 			if keep != nil && !keep(st.rec) {
 				continue

@@ -14,19 +14,23 @@ import (
 
 // The transaction shapes every record type is written with:
 //
-//	create:  If(record key absent, each unique key absent, each owner present)
-//	         Then(put record, unique keys, membership keys)
-//	         Else(get record key, unique keys, owners)        -> which clash
-//	update:  If(record ModRevision == read revision, new unique keys absent,
-//	            new owners present, caller's compares)
+//	create:  If(record key absent, each owner present, each unique key absent,
+//	            caller's compares)
+//	         Then(put record, membership keys, unique keys, caller's ops)
+//	         Else(count record key, owners, unique keys)      -> which clash
+//	update:  If(record ModRevision == read revision, a node's lock unchanged,
+//	            new owners present, new unique keys absent, caller's compares)
 //	         Then(put record, move changed unique and membership keys)
-//	         Else(re-read record, get new unique keys, owners) -> retry or clash
+//	         Else(re-read record and lock, count owners, new unique keys)
+//	                                                          -> retry or clash
 //	remove:  If(record ModRevision == read revision, caller's compares)
 //	         Then(delete record, its unique and membership keys, caller's ops)
 //	         Else(re-read record)                              -> retry
 //
 // A failed transaction returns in its Else branch what the caller needs to
-// name the error or to retry with the fresh value, so no extra read is made.
+// name the error or to retry with the fresh value, so no extra read is made;
+// txnBuilder hands back each read, so the order above is documentation,
+// not arithmetic.
 
 // stored is a record as read, with the revisions its writes compare.
 type stored struct {
@@ -43,6 +47,11 @@ type stored struct {
 	boxed []any
 }
 
+// setLock gives a node as read its lock (holder "": none) at token.
+func (st *stored) setLock(holder string, token int64) {
+	st.lockModRev = applyLock(st.rec, holder, token)
+}
+
 // txnPart lets a caller add compares and operations to a generic
 // transaction: the node lock, fencing, a cascade.
 type txnPart struct {
@@ -55,26 +64,84 @@ func (p *txnPart) add(o txnPart) {
 	p.ops = append(p.ops, o.ops...)
 }
 
-// txnBuilder collects a transaction: its compares and operations, and
-// the reads of its Else branch that tell why it failed.
+// txnBuilder collects a transaction: its compares, the operations of its
+// Then branch, and the reads of its Else branch that tell why it failed.
+// Every read is added through the builder, which hands back where its
+// result will be, so no caller counts positions in the response.
 type txnBuilder struct {
 	cmps         []clientv3.Cmp
 	ops, elseOps []clientv3.Op
 }
 
+// txnRead is a read of one branch of a transaction: of finds its result
+// in the response of the committed transaction.
+type txnRead struct {
+	at   int
+	then bool // a read of the Then branch, else of the Else branch
+}
+
+// of is the read's result in resp; asking it of the branch that did not
+// run is a programming error.
+func (r txnRead) of(resp *clientv3.TxnResponse) *pbetcd.RangeResponse {
+	if resp.Succeeded != r.then {
+		panic("etcdstore: a read of the transaction branch that did not run")
+	}
+	return resp.Responses[r.at].GetResponseRange()
+}
+
+// found reports whether the read found anything (its key exists).
+func (r txnRead) found(resp *clientv3.TxnResponse) bool {
+	rr := r.of(resp)
+	return rr.Count > 0 || len(rr.Kvs) > 0
+}
+
+// read adds a read to the Else branch.
+func (b *txnBuilder) read(op clientv3.Op) txnRead {
+	b.elseOps = append(b.elseOps, op)
+	return txnRead{at: len(b.elseOps) - 1}
+}
+
+// thenRead adds a read to the Then branch, after the writes so far.
+func (b *txnBuilder) thenRead(op clientv3.Op) txnRead {
+	b.ops = append(b.ops, op)
+	return txnRead{at: len(b.ops) - 1, then: true}
+}
+
 // claim writes key only if it does not exist yet; on failure the Else
-// branch counts it.
-func (b *txnBuilder) claim(key, value string) {
+// read counts it (found: the key was taken).
+func (b *txnBuilder) claim(key, value string) txnRead {
 	b.cmps = append(b.cmps, clientv3.Compare(clientv3.CreateRevision(key), "=", 0))
 	b.ops = append(b.ops, clientv3.OpPut(key, value))
-	b.elseOps = append(b.elseOps, clientv3.OpGet(key, clientv3.WithCountOnly()))
+	return b.read(clientv3.OpGet(key, clientv3.WithCountOnly()))
 }
 
 // requireOwner makes the transaction depend on key existing; on failure
-// the Else branch counts it.
-func (b *txnBuilder) requireOwner(key string) {
+// the Else read counts it (not found: the owner is gone).
+func (b *txnBuilder) requireOwner(key string) txnRead {
 	b.cmps = append(b.cmps, clientv3.Compare(clientv3.CreateRevision(key), ">", 0))
-	b.elseOps = append(b.elseOps, clientv3.OpGet(key, clientv3.WithCountOnly()))
+	return b.read(clientv3.OpGet(key, clientv3.WithCountOnly()))
+}
+
+// recordRead is the Else read of one record (and a node's lock).
+type recordRead struct{ rec, lock txnRead }
+
+// readRecord adds the reads that load record id of t to the Else branch.
+func (b *txnBuilder) readRecord(s *Store, t *table, id int64) recordRead {
+	r := recordRead{rec: b.read(clientv3.OpGet(s.keys.Record(t.name, id)))}
+	if t.locked {
+		r.lock = b.read(clientv3.OpGet(s.keys.Reservation(id)))
+	}
+	return r
+}
+
+// decodeRead decodes a recordRead from a failed transaction; found is
+// false when the record does not exist.
+func (s *Store) decodeRead(t *table, r recordRead, resp *clientv3.TxnResponse) (stored, bool, error) {
+	var lock []*mvccpb.KeyValue
+	if t.locked {
+		lock = r.lock.of(resp).Kvs
+	}
+	return s.decodeFound(t, r.rec.of(resp).Kvs, lock)
 }
 
 func (b *txnBuilder) add(p txnPart) {
@@ -105,17 +172,24 @@ func (s *Store) readOpsAt(t *table, id int64, rev int64) []clientv3.Op {
 // parseRead decodes the responses of readOps; found is false when the
 // record does not exist.
 func (s *Store) parseRead(t *table, resps []*pbetcd.ResponseOp) (st stored, found bool, err error) {
-	kvs := resps[0].GetResponseRange().Kvs
+	var lock []*mvccpb.KeyValue
+	if t.locked {
+		lock = resps[1].GetResponseRange().Kvs
+	}
+	return s.decodeFound(t, resps[0].GetResponseRange().Kvs, lock)
+}
+
+// decodeFound decodes a record read as kvs, with its lock read as lock
+// (either may be empty).
+func (s *Store) decodeFound(t *table, kvs, lock []*mvccpb.KeyValue) (stored, bool, error) {
 	if len(kvs) == 0 {
 		return stored{}, false, nil
 	}
-	var lock *mvccpb.KeyValue
-	if t.locked {
-		if l := resps[1].GetResponseRange().Kvs; len(l) > 0 {
-			lock = l[0]
-		}
+	var l *mvccpb.KeyValue
+	if len(lock) > 0 {
+		l = lock[0]
 	}
-	st, err = s.decode(t, kvs[0], lock)
+	st, err := s.decode(t, kvs[0], l)
 	return st, err == nil, err
 }
 
@@ -128,8 +202,7 @@ func (s *Store) decode(t *table, kv, lock *mvccpb.KeyValue) (stored, error) {
 	}
 	st := stored{rec: rec, modRev: kv.ModRevision}
 	if t.locked && lock != nil {
-		st.lockModRev = lock.ModRevision
-		applyLock(st.rec, string(lock.Value), lock.ModRevision)
+		st.setLock(string(lock.Value), lock.ModRevision)
 	}
 	return st, nil
 }

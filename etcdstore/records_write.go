@@ -7,15 +7,13 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
-
-	"github.com/ironic-etcd/ironic-etcd/pb"
 )
 
 // The create, update and remove shapes of records.go's header comment.
 
 // create inserts rec and returns the revision it was written at. With
 // autoID the record gets the next id of its table; an id that meets an
-// explicitly created record is skipped. extra, if not nil, adds compares
+// explicitly created record is skipped. extraFor, if not nil, adds compares
 // and operations that depend on the id. One round trip (plus one per id
 // block taken).
 func (s *Store) create(ctx context.Context, t *table, rec protoreflect.Message, autoID bool, extraFor func(id int64) txnPart) (int64, error) {
@@ -42,17 +40,16 @@ func (s *Store) create(ctx context.Context, t *table, rec protoreflect.Message, 
 		recKey := s.keys.Record(t.name, id)
 		idText := strconv.FormatInt(id, 10)
 		var b txnBuilder
-		b.claim(recKey, string(data))
+		recTaken := b.claim(recKey, string(data))
 		members := s.memberKeys(t, rec)
 		for _, mk := range members {
 			b.ops = append(b.ops, clientv3.OpPut(mk.key, ""))
-			if mk.m.mustExist {
-				b.requireOwner(mk.ownerKey)
-			}
 		}
+		owners := s.requireOwners(&b, members)
 		uniques := s.uniqueKeys(t, rec)
-		for _, k := range uniques {
-			b.claim(k.key, idText)
+		clashes := make([]txnRead, len(uniques))
+		for i, k := range uniques {
+			clashes[i] = b.claim(k.key, idText)
 		}
 		b.add(extra)
 		resp, err := b.commit(ctx, s.cli)
@@ -68,23 +65,10 @@ func (s *Store) create(ctx context.Context, t *table, rec protoreflect.Message, 
 			}
 			return resp.Header.Revision, nil
 		}
-		r := resp.Responses
-		next := 1
-		for _, mk := range members {
-			if !mk.m.mustExist {
-				continue
-			}
-			if r[next].GetResponseRange().Count == 0 {
-				return 0, mk.m.owner.notFound(strconv.FormatInt(mk.ownerID, 10))
-			}
-			next++
+		if err := clashOf(resp, owners, uniques, clashes, rec); err != nil {
+			return 0, err
 		}
-		for i, k := range uniques {
-			if r[next+i].GetResponseRange().Count > 0 {
-				return 0, k.u.clash(rec)
-			}
-		}
-		if r[0].GetResponseRange().Count > 0 {
+		if recTaken.found(resp) {
 			if autoID {
 				s.ids.skip(t.name, id)
 				continue
@@ -146,17 +130,15 @@ func (s *Store) update(ctx context.Context, t *table, id ident, cur stored, keep
 		}
 		rid := recordID(next)
 		recKey := s.keys.Record(t.name, rid)
-		b := txnBuilder{
-			cmps:    []clientv3.Cmp{clientv3.Compare(clientv3.ModRevision(recKey), "=", cur.modRev)},
-			ops:     []clientv3.Op{clientv3.OpPut(recKey, string(data))},
-			elseOps: s.readOps(t, rid),
-		}
+		var b txnBuilder
+		b.cmps = []clientv3.Cmp{clientv3.Compare(clientv3.ModRevision(recKey), "=", cur.modRev)}
+		b.ops = []clientv3.Op{clientv3.OpPut(recKey, string(data))}
+		reread := b.readRecord(s, t, rid)
 		if t.locked {
 			// The lock key is written only when its holder changes, so an
 			// unchanged ModRevision (0: absent) is an unchanged lock.
 			b.cmps = append(b.cmps, clientv3.Compare(clientv3.ModRevision(s.keys.Reservation(rid)), "=", cur.lockModRev))
 		}
-		nReads := len(b.elseOps)
 
 		var added []indexKey
 		oldUniques := keySet(s.uniqueKeys(t, cur.rec))
@@ -170,7 +152,7 @@ func (s *Store) update(ctx context.Context, t *table, id ident, cur stored, keep
 		for k := range oldUniques {
 			b.ops = append(b.ops, clientv3.OpDelete(k))
 		}
-		var refs []memberKey
+		var newMembers []memberKey
 		oldMembers := map[string]bool{}
 		for _, mk := range s.memberKeys(t, cur.rec) {
 			oldMembers[mk.key] = true
@@ -181,17 +163,16 @@ func (s *Store) update(ctx context.Context, t *table, id ident, cur stored, keep
 				continue
 			}
 			b.ops = append(b.ops, clientv3.OpPut(mk.key, ""))
-			if mk.m.mustExist {
-				refs = append(refs, mk)
-				b.requireOwner(mk.ownerKey)
-			}
+			newMembers = append(newMembers, mk)
 		}
 		for k := range oldMembers {
 			b.ops = append(b.ops, clientv3.OpDelete(k))
 		}
+		owners := s.requireOwners(&b, newMembers)
 		idText := strconv.FormatInt(rid, 10)
-		for _, k := range added {
-			b.claim(k.key, idText)
+		clashes := make([]txnRead, len(added))
+		for i, k := range added {
+			clashes[i] = b.claim(k.key, idText)
 		}
 		b.add(extra)
 		resp, err := b.commit(ctx, s.cli)
@@ -206,7 +187,7 @@ func (s *Store) update(ctx context.Context, t *table, id ident, cur stored, keep
 			s.recent.put(t, st)
 			return st, nil
 		}
-		fresh, found, err := s.parseRead(t, resp.Responses[:nReads])
+		fresh, found, err := s.decodeRead(t, reread, resp)
 		if err == nil {
 			fresh, found, err = s.renamed(ctx, t, id, fresh, found)
 		}
@@ -224,19 +205,45 @@ func (s *Store) update(ctx context.Context, t *table, id ident, cur stored, keep
 			}
 			continue
 		}
-		r := resp.Responses[nReads:]
-		for i, mk := range refs {
-			if r[i].GetResponseRange().Count == 0 {
-				return stored{}, mk.m.owner.notFound(strconv.FormatInt(mk.ownerID, 10))
-			}
-		}
-		for i, k := range added {
-			if r[len(refs)+i].GetResponseRange().Count > 0 {
-				return stored{}, k.u.clash(next)
-			}
+		if err := clashOf(resp, owners, added, clashes, next); err != nil {
+			return stored{}, err
 		}
 		return stored{}, errExtraCompare
 	}
+}
+
+// ownerRead is the Else read of an owner a write requires.
+type ownerRead struct {
+	mk   memberKey
+	read txnRead
+}
+
+// requireOwners makes b depend on the owners of members that must exist.
+func (s *Store) requireOwners(b *txnBuilder, members []memberKey) []ownerRead {
+	var out []ownerRead
+	for _, mk := range members {
+		if mk.m.mustExist {
+			out = append(out, ownerRead{mk: mk, read: b.requireOwner(mk.ownerKey)})
+		}
+	}
+	return out
+}
+
+// clashOf names why a failed create or update of rec failed, from its Else
+// reads: an owner gone, or a unique key (uniques[i], read as clashes[i])
+// taken. nil: neither.
+func clashOf(resp *clientv3.TxnResponse, owners []ownerRead, uniques []indexKey, clashes []txnRead, rec protoreflect.Message) error {
+	for _, o := range owners {
+		if !o.read.found(resp) {
+			return o.mk.m.owner.notFound(strconv.FormatInt(o.mk.ownerID, 10))
+		}
+	}
+	for i, k := range uniques {
+		if clashes[i].found(resp) {
+			return k.u.clash(rec)
+		}
+	}
+	return nil
 }
 
 // renamed is the record the identity id names now, given fresh, the
@@ -256,13 +263,8 @@ func (s *Store) renamed(ctx context.Context, t *table, id ident, fresh stored, f
 func (s *Store) afterWrite(t *table, rec protoreflect.Message, rev int64, prev stored) stored {
 	st := stored{rec: rec, modRev: rev, lockModRev: prev.lockModRev}
 	if t.locked {
-		holder := rec.Interface().(*pb.Node).GetReservation()
-		if holder != prev.rec.Interface().(*pb.Node).GetReservation() {
-			st.lockModRev = 0
-			if holder != "" {
-				st.lockModRev = rev
-			}
-			applyLock(rec, holder, st.lockModRev)
+		if holder := nodeOf(rec).GetReservation(); holder != nodeOf(prev.rec).GetReservation() {
+			st.setLock(holder, rev)
 		}
 	}
 	return st
@@ -300,9 +302,13 @@ func (s *Store) removeOps(t *table, rec protoreflect.Message) []clientv3.Op {
 // caller re-checks its conditions and retries. One round trip.
 func (s *Store) remove(ctx context.Context, t *table, cur stored, extra txnPart) (done bool, fresh stored, found bool, err error) {
 	id := recordID(cur.rec)
-	cmps := append([]clientv3.Cmp{clientv3.Compare(clientv3.ModRevision(s.keys.Record(t.name, id)), "=", cur.modRev)}, extra.cmps...)
-	ops := append(s.removeOps(t, cur.rec), extra.ops...)
-	resp, err := s.cli.Txn(ctx).If(cmps...).Then(ops...).Else(s.readOps(t, id)...).Commit()
+	b := txnBuilder{
+		cmps: []clientv3.Cmp{clientv3.Compare(clientv3.ModRevision(s.keys.Record(t.name, id)), "=", cur.modRev)},
+		ops:  s.removeOps(t, cur.rec),
+	}
+	b.add(extra)
+	reread := b.readRecord(s, t, id)
+	resp, err := b.commit(ctx, s.cli)
 	if err != nil {
 		return false, stored{}, false, etcdError(err, true)
 	}
@@ -310,6 +316,6 @@ func (s *Store) remove(ctx context.Context, t *table, cur stored, extra txnPart)
 		s.recent.forget(t, id)
 		return true, stored{}, false, nil
 	}
-	fresh, found, err = s.parseRead(t, resp.Responses)
+	fresh, found, err = s.decodeRead(t, reread, resp)
 	return false, fresh, found, err
 }

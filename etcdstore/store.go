@@ -31,6 +31,8 @@ type Store struct {
 	recent *recentCache
 	read   reader // direct, or the read cache (WithReadCache)
 	closed sync.Once
+	// cleanups left behind by calls that already returned (lock_wait.go)
+	cleanups cleanups
 }
 
 type options struct {
@@ -49,6 +51,9 @@ type options struct {
 	// after applying each response.
 	freshWait   time.Duration
 	onWatchResp func(clientv3.WatchResponse)
+	// and a function a lock waiter calls as it starts to wait for the key
+	// ahead (lock_wait.go).
+	onLockWait func()
 }
 
 // Option configures a Store.
@@ -142,6 +147,7 @@ func New(cli *clientv3.Client, opts ...Option) (*Store, error) {
 // and of the unique indexes). It does not close the etcd client.
 func (s *Store) Close() error {
 	s.closed.Do(func() {
+		s.cleanups.stop()
 		s.index.stop()
 		s.read.stop()
 	})

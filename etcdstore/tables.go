@@ -227,15 +227,21 @@ var hardwareInterfacesTable = &table{
 	},
 }
 
-// applyLock merges a node's lock into its record, token being the lock
-// key's ModRevision: holder "" means unreserved.
-func applyLock(rec protoreflect.Message, holder string, token int64) {
-	n := rec.Interface().(*pb.Node)
+// nodeOf is the node a record of the nodes table holds.
+func nodeOf(rec protoreflect.Message) *pb.Node { return rec.Interface().(*pb.Node) }
+
+// applyLock is the one place a node's lock is merged into its record,
+// token being the lock key's ModRevision: holder "" means unreserved. It
+// returns the token the record now carries (0 when unreserved), for the
+// lockModRev kept beside it.
+func applyLock(rec protoreflect.Message, holder string, token int64) int64 {
+	n := nodeOf(rec)
 	if holder == "" {
 		n.Reservation = nil
 		n.ReservationRevision = 0
-		return
+		return 0
 	}
 	n.Reservation = proto.String(holder)
 	n.ReservationRevision = token
+	return token
 }

@@ -48,12 +48,12 @@ func (s *Store) updateTags(ctx context.Context, nodeID int64, change func(n *pb.
 	}
 	st, err := s.update(ctx, nodesTable, id, cur, true, notFound,
 		func(_ stored, next protoreflect.Message) (txnPart, error) {
-			return txnPart{}, change(next.Interface().(*pb.Node))
+			return txnPart{}, change(nodeOf(next))
 		})
 	if err != nil {
 		return nil, err
 	}
-	return st.rec.Interface().(*pb.Node), nil
+	return nodeOf(st.rec), nil
 }
 
 func (s *Store) newTag(nodeID int64, tag string) *pb.NodeTag {
@@ -161,5 +161,5 @@ func (s *Store) NodeTagExists(ctx context.Context, nodeID int64, tag string) (bo
 	if err != nil || !found {
 		return false, err
 	}
-	return slices.ContainsFunc(st.rec.Interface().(*pb.Node).Tags, func(t *pb.NodeTag) bool { return t.Tag == tag }), nil
+	return slices.ContainsFunc(nodeOf(st.rec).Tags, func(t *pb.NodeTag) bool { return t.Tag == tag }), nil
 }
