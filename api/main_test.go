@@ -20,13 +20,13 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/ironic-etcd/ironic-etcd/api"
-	"github.com/ironic-etcd/ironic-etcd/internal/etcdtest"
+	"github.com/ironic-etcd/ironic-etcd/internal/embedded"
 )
 
 // One embedded etcd member serves the package; every test gets its own
 // prefix and its own API server on a real loopback listener.
 var (
-	server *etcdtest.Server
+	server *embedded.Server
 	client *clientv3.Client
 	seq    atomic.Int64
 )
@@ -34,7 +34,7 @@ var (
 func TestMain(m *testing.M) {
 	code := func() int {
 		var err error
-		if server, err = etcdtest.Start(); err != nil {
+		if server, err = embedded.Start(); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}

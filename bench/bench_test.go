@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ironic-etcd/ironic-etcd/internal/etcdtest"
+	"github.com/ironic-etcd/ironic-etcd/internal/embedded"
 )
 
 func TestDatasetFollowsWorkloads(t *testing.T) {
@@ -54,7 +54,7 @@ func pad6(i int) string { return fmt.Sprintf("%06d", i) }
 // Every workload runs at a tiny scale and reports sane figures; W5 checks
 // its invariant itself.
 func TestRunAllWorkloads(t *testing.T) {
-	member, err := etcdtest.Start()
+	member, err := embedded.Start()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func TestRunAllWorkloads(t *testing.T) {
 
 // --via-api runs W2, W4 and W5 through the HTTP API beside the in-process store.
 func TestRunViaAPI(t *testing.T) {
-	member, err := etcdtest.Start()
+	member, err := embedded.Start()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -107,7 +107,7 @@ func runFilter(ctx context.Context, cli *clientv3.Client, stores []namedStore, c
 func runWalk(ctx context.Context, cli *clientv3.Client, stores []namedStore, cfg Config) ([]Result, error) {
 	prefix := keys.MustNew(cfg.Prefix).Table("nodes")
 	floor, err := timeMedian(cfg.Repeat, 1, func() error {
-		from, end := prefix, clientv3.GetPrefixRangeEnd(prefix)
+		from, end := prefix, keys.PrefixEnd(prefix)
 		for {
 			resp, err := cli.Get(ctx, from, clientv3.WithRange(end), clientv3.WithLimit(1000))
 			if err != nil || !resp.More {

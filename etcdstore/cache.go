@@ -48,7 +48,7 @@ type mirror struct {
 	rev      int64                 // every change up to it is applied (see seenRevision)
 	ready    bool
 	advanced chan struct{} // closed and replaced whenever rev moves
-	nodes    *nodeIndex
+	nodes    *nodeBuckets
 	byID     map[int64]*entry // node entries by id, for index hits without a key lookup
 
 	// stats for tests and the bench command
@@ -90,7 +90,7 @@ func newMirror(cli *clientv3.Client, ks keys.Space, tables tableRegistry, o opti
 		log:      o.logger,
 		kvs:      btree.NewG(32, entryLess),
 		advanced: make(chan struct{}),
-		nodes:    newNodeIndex(),
+		nodes:    newNodeBuckets(),
 		byID:     map[int64]*entry{},
 		done:     make(chan struct{}),
 
@@ -122,7 +122,7 @@ func (m *mirror) stop() {
 // load replaces the copy with the prefix as of one revision, read in pages.
 func (m *mirror) load(ctx context.Context) (int64, error) {
 	fresh := btree.NewG(32, entryLess)
-	idx := newNodeIndex()
+	idx := newNodeBuckets()
 	rev, err := rangeInPages(ctx, m.cli, m.keys.Prefix(), func(kvs []*mvccpb.KeyValue) {
 		for _, kv := range kvs {
 			e := m.makeEntry(kv)
@@ -134,7 +134,7 @@ func (m *mirror) load(ctx context.Context) (int64, error) {
 		return 0, err
 	}
 	// Merge the locks into their nodes (not yet visible to readers).
-	nodes := m.keys.Table(tableNodes)
+	nodes := m.keys.Table(nodesTable.name)
 	fresh.AscendRange(&entry{key: nodes}, &entry{key: keys.PrefixEnd(nodes)}, func(n *entry) bool {
 		if n.rec != nil {
 			l, _ := fresh.Get(&entry{key: m.keys.Reservation(recordID(n.rec))})
@@ -144,7 +144,7 @@ func (m *mirror) load(ctx context.Context) (int64, error) {
 	})
 	m.mu.Lock()
 	byID := map[int64]*entry{}
-	fresh.AscendRange(&entry{key: m.keys.Table(tableNodes)}, &entry{key: keys.PrefixEnd(m.keys.Table(tableNodes))}, func(e *entry) bool {
+	fresh.AscendRange(&entry{key: m.keys.Table(nodesTable.name)}, &entry{key: keys.PrefixEnd(m.keys.Table(nodesTable.name))}, func(e *entry) bool {
 		if e.rec != nil {
 			byID[recordID(e.rec)] = e
 		}
@@ -309,7 +309,7 @@ func nodeOfLock(ks keys.Space, tree *btree.BTreeG[*entry], lockKey string) *entr
 	if err != nil {
 		return nil
 	}
-	n, ok := tree.Get(&entry{key: ks.Record(tableNodes, id)})
+	n, ok := tree.Get(&entry{key: ks.Record(nodesTable.name, id)})
 	if !ok || n.rec == nil {
 		return nil
 	}

@@ -2,20 +2,20 @@ package etcdstore
 
 import (
 	"context"
+	"hash"
 	"hash/fnv"
 	"strconv"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/ironic-etcd/ironic-etcd/keys"
 )
 
 // digest hashes what identifies the state of a set of keys: each key with
 // its create and mod revision, in key order. Equal digests at one revision
 // mean equal contents (a value cannot change without its mod revision).
 type digest struct {
-	h interface {
-		Write([]byte) (int, error)
-		Sum64() uint64
-	}
+	h hash.Hash64
 	n int
 }
 
@@ -47,7 +47,7 @@ func (m *mirror) selfCheck(ctx context.Context) bool {
 
 	theirs := newDigest()
 	prefix := m.keys.Prefix()
-	from, end := prefix, clientv3.GetPrefixRangeEnd(prefix)
+	from, end := prefix, keys.PrefixEnd(prefix)
 	for {
 		resp, err := m.cli.Get(ctx, from, clientv3.WithRange(end), clientv3.WithRev(rev),
 			clientv3.WithKeysOnly(), clientv3.WithLimit(pageSize*10))

@@ -25,7 +25,7 @@ import (
 // (at most one per progressRetry for all readers) while the copy is
 // behind.
 func (m *mirror) fresh(ctx context.Context) (ok bool, err error) {
-	resp, err := m.cli.Get(ctx, m.keys.Prefix()+"revision-probe", clientv3.WithCountOnly())
+	resp, err := m.cli.Get(ctx, m.keys.RevisionProbe(), clientv3.WithCountOnly())
 	if err != nil {
 		return false, etcdError(err, false)
 	}
@@ -256,7 +256,7 @@ func (m *mirror) nodesOfPorts(ctx context.Context, addresses []string) (owners i
 	defer m.mu.RUnlock()
 	ids := map[int64]bool{}
 	for _, a := range addresses {
-		idx, ok := m.kvs.Get(&entry{key: m.keys.Unique(tablePorts, "address", strings.ToLower(a))})
+		idx, ok := m.kvs.Get(&entry{key: m.keys.Unique(portsTable.name, "address", strings.ToLower(a))})
 		if !ok {
 			continue
 		}
@@ -264,7 +264,7 @@ func (m *mirror) nodesOfPorts(ctx context.Context, addresses []string) (owners i
 		if err != nil {
 			return 0, stored{}, false, nil
 		}
-		p, ok := m.kvs.Get(&entry{key: m.keys.Record(tablePorts, pid)})
+		p, ok := m.kvs.Get(&entry{key: m.keys.Record(portsTable.name, pid)})
 		if !ok {
 			continue
 		}

@@ -48,7 +48,7 @@ func (s *Store) UpdateChassis(ctx context.Context, chassisID string, values Valu
 // InvalidIdentity, ChassisNotFound. Two round trips.
 func (s *Store) DestroyChassis(ctx context.Context, chassisID string) error {
 	return s.destroyRecord(ctx, chassisTable, chassisID, resolveIdentity,
-		func(id int64) string { return s.keys.Members(tableNodes, "chassis_id", id) },
+		func(id int64) string { return s.keys.Members(nodesTable.name, "chassis_id", id) },
 		func() error {
 			return newError(ErrChassisNotEmpty, fmt.Sprintf("cannot complete the requested action because chassis %s contains nodes", chassisID), "chassis", chassisID)
 		})

@@ -186,10 +186,10 @@ func TestRoundTrips(t *testing.T) {
 		_, err := s.GetNodeList(f.ctx, etcdstore.NodeFilter{}, etcdstore.ListOptions{SortKey: "name"})
 		return err
 	})
-	// A node another client creates reaches this Store's index copy
+	// A node another client creates reaches this Store's uniques copy
 	// through its watch; from then on its uuid costs one round trip too.
 	other := f.mustNode(t, nil)
-	waitUntil(t, "the new uuid in the index copy", func() bool {
+	waitUntil(t, "the new uuid in the uniques copy", func() bool {
 		return s.IndexHas(f.Keys().Unique("nodes", "uuid", other.GetUuid()), other.GetId())
 	})
 	measure("GetNodeByUUID of a node created elsewhere", 1, func() error { _, err := s.GetNodeByUUID(f.ctx, other.GetUuid()); return err })

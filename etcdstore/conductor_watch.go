@@ -135,7 +135,7 @@ func (s *Store) watchConductors(ctx context.Context, alive map[string]int64, rev
 // departure tells an unregistration (the record went offline in the same
 // transaction) from a lost lease (the record still says online).
 func (s *Store) departure(ctx context.Context, id, rev int64) ConductorEventKind {
-	resp, err := s.cli.Get(ctx, s.keys.Record(tableConductors, id), clientv3.WithRev(rev))
+	resp, err := s.cli.Get(ctx, s.keys.Record(conductorsTable.name, id), clientv3.WithRev(rev))
 	if err != nil || len(resp.Kvs) == 0 {
 		return ConductorLost
 	}

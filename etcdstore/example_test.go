@@ -6,13 +6,13 @@ import (
 	"fmt"
 
 	"github.com/ironic-etcd/ironic-etcd/etcdstore"
-	"github.com/ironic-etcd/ironic-etcd/internal/etcdtest"
+	"github.com/ironic-etcd/ironic-etcd/internal/embedded"
 )
 
 // A conductor's cycle: enroll a node, lock it, change it under the lock
 // (fenced), release it.
 func Example() {
-	member, err := etcdtest.Start() // an embedded etcd in a temp dir
+	member, err := embedded.Start() // an embedded etcd in a temp dir
 	if err != nil {
 		panic(err)
 	}

@@ -47,7 +47,7 @@ func (s *Store) FollowAllIndexes() {
 	}
 	for _, t := range tablesByName {
 		for _, u := range t.uniques {
-			s.index.follow(s.keys.Unique(t.name, u.name) + "/")
+			s.uniques.follow(s.keys.UniquePrefix(t.name, u.name))
 		}
 	}
 }
@@ -76,14 +76,14 @@ func (s *Store) Settle(ctx context.Context) error {
 		}
 		return fmt.Errorf("read cache did not catch up")
 	}
-	s.index.mu.RLock()
+	s.uniques.mu.RLock()
 	var prefixes []string
-	for p, f := range s.index.feeds {
+	for p, f := range s.uniques.feeds {
 		if f.running {
 			prefixes = append(prefixes, p)
 		}
 	}
-	s.index.mu.RUnlock()
+	s.uniques.mu.RUnlock()
 	for _, p := range prefixes {
 		if err := s.settleIndex(ctx, p); err != nil {
 			return err
@@ -105,21 +105,21 @@ func (s *Store) settleIndex(ctx context.Context, prefix string) error {
 		for _, kv := range resp.Kvs {
 			want[string(kv.Key)] = string(kv.Value)
 		}
-		s.index.mu.RLock()
-		equal := s.index.feeds[prefix].live
+		s.uniques.mu.RLock()
+		equal := s.uniques.feeds[prefix].live
 		n := 0
-		for k, id := range s.index.m {
+		for k, id := range s.uniques.m {
 			if strings.HasPrefix(k, prefix) {
 				n++
 				equal = equal && want[k] == fmt.Sprint(id)
 			}
 		}
-		s.index.mu.RUnlock()
+		s.uniques.mu.RUnlock()
 		if equal && n == len(want) {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("index copy %s did not settle", prefix)
+			return fmt.Errorf("uniques copy %s did not settle", prefix)
 		}
 		time.Sleep(2 * time.Millisecond)
 	}

@@ -54,12 +54,12 @@ func (s *Store) MirrorHasKey(key string) bool {
 // IndexLive reports whether the store's copy of a unique index is loaded
 // and followed by its watch.
 func (s *Store) IndexLive(table, field string) bool {
-	return s.index.live(s.keys.Unique(table, field) + "/")
+	return s.uniques.live(s.keys.UniquePrefix(table, field))
 }
 
-// IndexHas reports whether the store's index copy maps key to id.
+// IndexHas reports whether the store's uniques copy maps key to id.
 func (s *Store) IndexHas(key string, id int64) bool {
-	got, ok := s.index.get(key)
+	got, ok := s.uniques.get(key)
 	return ok && got == id
 }
 

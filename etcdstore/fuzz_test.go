@@ -90,7 +90,7 @@ func FuzzParseNodeFilters(f *testing.F) {
 			match(nodeForFuzz.ProtoReflect())
 		}
 		if c := flt.candidates(); c != nil {
-			c(newNodeIndex())
+			c(newNodeBuckets())
 		}
 	})
 }

@@ -62,7 +62,7 @@ func (s *Store) RegisterConductorHardwareInterfaces(ctx context.Context, conduct
 		if err != nil {
 			return err
 		}
-		id, err := s.ids.next(ctx, tableHardwareInterfaces)
+		id, err := s.ids.next(ctx, hardwareInterfacesTable.name)
 		if err != nil {
 			return err
 		}
@@ -71,7 +71,7 @@ func (s *Store) RegisterConductorHardwareInterfaces(ctx context.Context, conduct
 		if err != nil {
 			return err
 		}
-		b.claim(s.keys.Record(tableHardwareInterfaces, id), string(data))
+		b.claim(s.keys.Record(hardwareInterfacesTable.name, id), string(data))
 		for _, k := range s.uniqueKeys(hardwareInterfacesTable, rec) {
 			taken[i] = append(taken[i], b.claim(k.key, fmt.Sprint(id)))
 		}
@@ -104,7 +104,7 @@ func (s *Store) RegisterConductorHardwareInterfaces(ctx context.Context, conduct
 // trips, plus one per WithMaxTxnOps/3 rows beyond the first batch.
 func (s *Store) UnregisterConductorHardwareInterfaces(ctx context.Context, conductorID int64) error {
 	for {
-		rows, err := s.members(ctx, hardwareInterfacesTable, s.keys.Members(tableHardwareInterfaces, "conductor_id", conductorID))
+		rows, err := s.members(ctx, hardwareInterfacesTable, s.keys.Members(hardwareInterfacesTable.name, "conductor_id", conductorID))
 		if err != nil || len(rows) == 0 {
 			return err
 		}

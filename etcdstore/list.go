@@ -201,7 +201,7 @@ func (s *Store) listHinted(ctx context.Context, t *table, o order, keep func(pro
 
 // candidateFunc picks, from the cache's node index, the ascending ids a
 // filtered list needs to look at; ok false means all.
-type candidateFunc func(*nodeIndex) (ids []int64, ok bool)
+type candidateFunc func(*nodeBuckets) (ids []int64, ok bool)
 
 // records converts stored records to their messages.
 func records[T proto.Message](sts []stored) []T {

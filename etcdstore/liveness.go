@@ -38,7 +38,7 @@ type conductorView struct {
 // transaction (one round trip).
 func (s *Store) readConductors(ctx context.Context) ([]conductorView, error) {
 	resp, err := s.cli.Txn(ctx).Then(
-		clientv3.OpGet(s.keys.Table(tableConductors), clientv3.WithPrefix()),
+		clientv3.OpGet(s.keys.Table(conductorsTable.name), clientv3.WithPrefix()),
 		clientv3.OpGet(s.keys.AlivePrefix(), clientv3.WithPrefix(), clientv3.WithKeysOnly()),
 	).Commit()
 	if err != nil {

@@ -148,8 +148,8 @@ func (s *Store) targetNode(ctx context.Context, id ident, fresh bool) (nodeTarge
 	if id.byID() {
 		return nodeTarget{id: id.id}, true, nil
 	}
-	key := s.keys.Unique(tableNodes, "uuid", id.uuid)
-	nid, ok := s.indexedID(tableNodes, "uuid", key)
+	key := s.keys.Unique(nodesTable.name, "uuid", id.uuid)
+	nid, ok := s.indexedID(nodesTable.name, "uuid", key)
 	if !ok || fresh {
 		resp, err := s.cli.Get(ctx, key)
 		if err != nil {
@@ -161,7 +161,7 @@ func (s *Store) targetNode(ctx context.Context, id ident, fresh bool) (nodeTarge
 		if nid, err = indexEntryID(resp.Kvs[0]); err != nil {
 			return nodeTarget{}, false, err
 		}
-		s.index.put(key, nid)
+		s.uniques.put(key, nid)
 	}
 	return nodeTarget{
 		id:    nid,

@@ -16,7 +16,7 @@ import (
 //
 // Round trips: one transaction (create-if-absent on the lock key, with the
 // node read in the same transaction), by id or uuid; one more for a uuid
-// this Store's index copy has not seen yet (a node created elsewhere
+// this Store's uniques copy has not seen yet (a node created elsewhere
 // moments ago) or has wrong (the node destroyed and created again). The
 // node's updated_at is not touched (see README).
 func (s *Store) ReserveNode(ctx context.Context, tag, nodeID string, opts ...ReserveOption) (*pb.Node, error) {
@@ -114,7 +114,7 @@ func (s *Store) reserveByIdent(ctx context.Context, nodeID string, id ident, a r
 //	Then(put lock [bound to a.lease], get node, myRev: delete me)
 //	Else(get node and lock, fair: the oldest waiter, myRev: the waiter just ahead)
 func (s *Store) tryReserve(ctx context.Context, tgt nodeTarget, id ident, a reserveTry) (reserveResult, error) {
-	nodeKey, lockKey, queue := s.keys.Record(tableNodes, tgt.id), s.keys.Reservation(tgt.id), s.keys.Waiters(tgt.id)
+	nodeKey, lockKey, queue := s.keys.Record(nodesTable.name, tgt.id), s.keys.Reservation(tgt.id), s.keys.Waiters(tgt.id)
 	var putOpts []clientv3.OpOption
 	if a.lease != 0 {
 		putOpts = append(putOpts, clientv3.WithLease(a.lease))

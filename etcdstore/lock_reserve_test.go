@@ -39,7 +39,7 @@ func TestReserveThroughStaleUUIDIndex(t *testing.T) {
 			got, err := s.ReserveNode(f.ctx, "c1", old.Uuid, opts...)
 			in.done(t)
 			if err != nil {
-				t.Fatalf("reserve through a stale index copy: %v", err)
+				t.Fatalf("reserve through a stale uniques copy: %v", err)
 			}
 			if got.GetId() != reborn || got.GetId() == old.Id || got.GetReservation() != "c1" {
 				t.Fatalf("reserved node %d (reservation %q), want the new node %d", got.GetId(), got.GetReservation(), reborn)

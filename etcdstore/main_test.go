@@ -16,13 +16,14 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/ironic-etcd/ironic-etcd/etcdstore"
+	"github.com/ironic-etcd/ironic-etcd/internal/embedded"
 	"github.com/ironic-etcd/ironic-etcd/internal/etcdtest"
 )
 
 // One embedded etcd member serves the whole package; every test gets its
 // own key prefix, so tests are independent and may run in parallel.
 var (
-	server *etcdtest.Server
+	server *embedded.Server
 	client *clientv3.Client
 	seq    atomic.Int64
 )
@@ -33,7 +34,7 @@ func TestMain(m *testing.M) {
 	}
 	code := func() int {
 		var err error
-		server, err = etcdtest.Start()
+		server, err = embedded.Start()
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1

@@ -81,7 +81,7 @@ func (s *Store) DestroyNode(ctx context.Context, nodeID string) error {
 		}
 		if done {
 			for _, k := range s.uniqueKeys(nodesTable, cur.rec) {
-				s.index.forget(k.key)
+				s.uniques.forget(k.key)
 			}
 			return nil
 		}
@@ -201,9 +201,9 @@ func (s *Store) portgroupGuards(ctx context.Context, nid int64, children []child
 	if len(pgs) == 0 {
 		return nil, false, nil
 	}
-	ops := []clientv3.Op{clientv3.OpGet(s.keys.Members(tablePorts, "node_id", nid), clientv3.WithPrefix(), clientv3.WithKeysOnly())}
+	ops := []clientv3.Op{clientv3.OpGet(s.keys.Members(portsTable.name, "node_id", nid), clientv3.WithPrefix(), clientv3.WithKeysOnly())}
 	for _, pg := range pgs {
-		ops = append(ops, clientv3.OpGet(s.keys.Members(tablePorts, "portgroup_id", pg), clientv3.WithPrefix(), clientv3.WithKeysOnly()))
+		ops = append(ops, clientv3.OpGet(s.keys.Members(portsTable.name, "portgroup_id", pg), clientv3.WithPrefix(), clientv3.WithKeysOnly()))
 	}
 	resp, err := s.cli.Txn(ctx).Then(ops...).Commit()
 	if err != nil {
@@ -232,7 +232,7 @@ func (s *Store) portgroupGuards(ctx context.Context, nid int64, children []child
 				stale = true
 			}
 		}
-		prefix := s.keys.Members(tablePorts, "portgroup_id", pg)
+		prefix := s.keys.Members(portsTable.name, "portgroup_id", pg)
 		guards[pg] = clientv3.Compare(clientv3.ModRevision(prefix), "<", resp.Header.Revision+1).WithPrefix()
 	}
 	return guards, stale, nil

@@ -205,7 +205,7 @@ func (f NodeFilter) candidates() candidateFunc {
 		(f.Maintenance == nil || !*f.Maintenance) && (f.Reserved == nil || !*f.Reserved) && f.ReservedByAnyOf == nil {
 		return nil
 	}
-	return func(x *nodeIndex) ([]int64, bool) {
+	return func(x *nodeBuckets) ([]int64, bool) {
 		var sets [][]idSet
 		if p := f.ProvisionState; p != nil && !p.Null {
 			sets = append(sets, []idSet{x.byState[p.Value]})

@@ -49,7 +49,7 @@ func nodeOfPorts(owners int, st stored, desc string) (*pb.Node, error) {
 
 // portsByAddress reads the ports holding these addresses and returns them
 // with the revision they were read at. The index entries and the ports the
-// Store's index copy expects behind them are read in one transaction; a
+// Store's uniques copy expects behind them are read in one transaction; a
 // port the copy did not know (or knew wrong) is read at the same revision
 // afterwards.
 func (d *directReader) portsByAddress(ctx context.Context, addresses []string) ([]stored, int64, error) {
@@ -72,9 +72,9 @@ func (d *directReader) portsByAddress(ctx context.Context, addresses []string) (
 		}
 		guesses := make([]guess, 0, per)
 		for _, a := range addresses[start:min(start+per, len(addresses))] {
-			key := s.keys.Unique(tablePorts, "address", strings.ToLower(a))
+			key := s.keys.Unique(portsTable.name, "address", strings.ToLower(a))
 			ops = append(ops, clientv3.OpGet(key, opts...))
-			id, known := s.indexedID(tablePorts, "address", key)
+			id, known := s.indexedID(portsTable.name, "address", key)
 			if known {
 				ops = append(ops, s.readOpsAt(portsTable, id, rev)...)
 			}

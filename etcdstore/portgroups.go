@@ -91,7 +91,7 @@ func (s *Store) UpdatePortgroup(ctx context.Context, portgroupID string, values 
 // Two round trips.
 func (s *Store) DestroyPortgroup(ctx context.Context, portgroupID string) error {
 	return s.destroyRecord(ctx, portgroupsTable, portgroupID, resolveIdentity,
-		func(id int64) string { return s.keys.Members(tablePorts, "portgroup_id", id) },
+		func(id int64) string { return s.keys.Members(portsTable.name, "portgroup_id", id) },
 		func() error {
 			return newError(ErrPortgroupNotEmpty, fmt.Sprintf("cannot complete the requested action because portgroup %s contains ports", portgroupID), "portgroup", portgroupID)
 		})

@@ -17,7 +17,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/ironic-etcd/ironic-etcd/etcdstore"
-	"github.com/ironic-etcd/ironic-etcd/internal/etcdtest"
+	"github.com/ironic-etcd/ironic-etcd/internal/embedded"
 	"github.com/ironic-etcd/ironic-etcd/internal/racetest"
 	"github.com/ironic-etcd/ironic-etcd/pb"
 )
@@ -112,7 +112,7 @@ func TestRaceTable(t *testing.T) {
 	// A member of its own, written by one run at a time: the victim's read
 	// cache then follows the cluster's revision by its own events, and
 	// no run depends on etcd answering a progress request in time.
-	srv, err := etcdtest.StartWithoutFsync()
+	srv, err := embedded.StartWithoutFsync()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +165,7 @@ func TestRaceTable(t *testing.T) {
 
 // runRace runs rc once: without a rival when p is nil, else with the
 // rival injected at p. It returns the victim's trace.
-func runRace(t *testing.T, srv *etcdtest.Server, adminClient *clientv3.Client, rc raceCase, modeOpts []etcdstore.Option, p *racetest.Point) *racetest.Trace {
+func runRace(t *testing.T, srv *embedded.Server, adminClient *clientv3.Client, rc raceCase, modeOpts []etcdstore.Option, p *racetest.Point) *racetest.Trace {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	prefix := fmt.Sprintf("/race/%d/", seq.Add(1))

@@ -26,7 +26,7 @@ type reader interface {
 	byID(ctx context.Context, t *table, id int64) (st stored, found bool, err error)
 	// byUnique loads the record that the unique-index key (of the index
 	// named index) points at, checked to still hold the value. Direct:
-	// one round trip when the index copy knows the entry, two otherwise.
+	// one round trip when the uniques copy knows the entry, two otherwise.
 	byUnique(ctx context.Context, t *table, index, key string) (st stored, found bool, err error)
 	// members reads the records of t listed under a membership prefix, all
 	// at one revision.

@@ -68,5 +68,5 @@ func (c *cachedReader) indexedID(_, _, key string) (int64, bool) {
 	if id, ok := c.copy.peekIndex(key); ok {
 		return id, true
 	}
-	return c.direct.s.index.get(key)
+	return c.direct.s.uniques.get(key)
 }

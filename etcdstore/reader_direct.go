@@ -15,7 +15,7 @@ import (
 
 // directReader is the reader that asks etcd. It reads with the Store's
 // record codec (readOps, parseRead, decode), which writes share, and its
-// copies of the unique indexes (indexCache), which writes keep current.
+// copies of the unique indexes (uniquesCopy), which writes keep current.
 type directReader struct{ s *Store }
 
 func (d *directReader) stop() {}
@@ -48,7 +48,7 @@ func (d *directReader) byUnique(ctx context.Context, t *table, index, key string
 		if resp.Succeeded {
 			return s.parseRead(t, resp.Responses)
 		}
-		s.index.forget(key)
+		s.uniques.forget(key)
 		return d.followIndex(ctx, t, key, resp.Responses[0].GetResponseRange().Kvs)
 	}
 	resp, err := s.cli.Get(ctx, key)
@@ -63,7 +63,7 @@ func (d *directReader) byUnique(ctx context.Context, t *table, index, key string
 func (d *directReader) scan(ctx context.Context, t *table, o order, keep func(protoreflect.Message) bool, paged bool, _ candidateFunc) ([]stored, error) {
 	s := d.s
 	prefix := s.keys.Table(t.name)
-	start, end := prefix, clientv3.GetPrefixRangeEnd(prefix)
+	start, end := prefix, keys.PrefixEnd(prefix)
 	if paged && o.marker != nil {
 		mk := s.keys.Record(t.name, recordID(o.marker))
 		if o.desc {
@@ -223,17 +223,17 @@ func (d *directReader) followIndex(ctx context.Context, t *table, key string, kv
 	}
 	for _, k := range d.s.uniqueKeys(t, st.rec) {
 		if k.key == key {
-			d.s.index.put(key, id)
+			d.s.uniques.put(key, id)
 			return st, true, nil
 		}
 	}
 	return stored{}, false, nil
 }
 
-// indexedID is from the Store's index copy, whose feed it starts.
+// indexedID is from the Store's uniques copy, whose feed it starts.
 func (d *directReader) indexedID(table, field, key string) (int64, bool) {
-	d.s.index.follow(d.s.keys.Unique(table, field) + "/")
-	return d.s.index.get(key)
+	d.s.uniques.follow(d.s.keys.UniquePrefix(table, field))
+	return d.s.uniques.get(key)
 }
 
 // nodesOfPorts reads the address index entries with the ports the Store's

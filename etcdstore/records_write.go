@@ -58,7 +58,7 @@ func (s *Store) create(ctx context.Context, t *table, rec protoreflect.Message, 
 		}
 		if resp.Succeeded {
 			for _, k := range uniques {
-				s.index.put(k.key, id)
+				s.uniques.put(k.key, id)
 			}
 			if !t.locked || len(extra.ops) == 0 { // a node created with its lock is read before it is updated
 				s.recent.put(t, stored{rec: rec, modRev: resp.Header.Revision})
@@ -181,7 +181,7 @@ func (s *Store) update(ctx context.Context, t *table, id ident, cur stored, keep
 		}
 		if resp.Succeeded {
 			for _, k := range added {
-				s.index.put(k.key, rid)
+				s.uniques.put(k.key, rid)
 			}
 			st := s.afterWrite(t, next, resp.Header.Revision, cur)
 			s.recent.put(t, st)

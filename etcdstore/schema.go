@@ -69,7 +69,7 @@ func (u unique) values(rec protoreflect.Message) ([]string, bool) {
 	return out, true
 }
 
-// owner returns the id the membership column points at, if not NULL.
+// ownerID is the id the membership column points at, if not NULL.
 func (m membership) ownerID(rec protoreflect.Message) (int64, bool) {
 	fd := rec.Descriptor().Fields().ByName(protoreflect.Name(m.column))
 	if !rec.Has(fd) {

@@ -26,11 +26,11 @@ type Store struct {
 	keys keys.Space
 	opts options
 
-	ids    *idAllocator
-	index  *indexCache
-	recent *recentCache
-	read   reader // direct, or the read cache (WithReadCache)
-	closed sync.Once
+	ids     *idAllocator
+	uniques *uniquesCopy
+	recent  *recentCache
+	read    reader // direct, or the read cache (WithReadCache)
+	closed  sync.Once
 	// cleanups left behind by calls that already returned (lock_wait.go)
 	cleanups cleanups
 }
@@ -127,7 +127,7 @@ func New(cli *clientv3.Client, opts ...Option) (*Store, error) {
 	if o.idBlock < 1 || o.maxTxnOps < 8 {
 		return nil, invalidParam("id block must be >= 1 and max txn ops >= 8")
 	}
-	s := &Store{cli: cli, keys: ks, opts: o, index: newIndexCache(cli), recent: newRecentCache()}
+	s := &Store{cli: cli, keys: ks, opts: o, uniques: newUniquesCopy(cli), recent: newRecentCache()}
 	s.ids = newIDAllocator(cli, ks, o.idBlock)
 	direct := &directReader{s: s}
 	if o.readCache {
@@ -137,7 +137,7 @@ func New(cli *clientv3.Client, opts ...Option) (*Store, error) {
 		}
 		s.read = &cachedReader{copy: m, direct: direct}
 	} else {
-		s.index.follow(s.keys.Unique(tableNodes, "uuid") + "/")
+		s.uniques.follow(s.keys.UniquePrefix(nodesTable.name, "uuid"))
 		s.read = direct
 	}
 	return s, nil
@@ -148,7 +148,7 @@ func New(cli *clientv3.Client, opts ...Option) (*Store, error) {
 func (s *Store) Close() error {
 	s.closed.Do(func() {
 		s.cleanups.stop()
-		s.index.stop()
+		s.uniques.stop()
 		s.read.stop()
 	})
 	return nil

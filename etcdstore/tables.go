@@ -16,28 +16,20 @@ import (
 // which the reference reports a clash on create; a clash on the record's
 // own id or uuid (alreadyExists) is reported last, as the reference does.
 
-// Table names, used as key segments.
-const (
-	tableNodes              = "nodes"
-	tablePorts              = "ports"
-	tablePortgroups         = "portgroups"
-	tableChassis            = "chassis"
-	tableConductors         = "conductors"
-	tableHardwareInterfaces = "conductor_hardware_interfaces"
-	tableVolumeConnectors   = "volume_connectors"
-	tableVolumeTargets      = "volume_targets"
-)
-
 // tableRegistry maps a table's key segment to the table.
 type tableRegistry map[string]*table
 
 // tablesByName is every table of the schema, for whatever walks keys
 // rather than one table (the read cache, reindex, the race table).
-var tablesByName = tableRegistry{
-	tableNodes: nodesTable, tablePorts: portsTable, tablePortgroups: portgroupsTable,
-	tableChassis: chassisTable, tableConductors: conductorsTable,
-	tableHardwareInterfaces: hardwareInterfacesTable,
-	tableVolumeConnectors:   volumeConnectorsTable, tableVolumeTargets: volumeTargetsTable,
+var tablesByName = registryOf(nodesTable, portsTable, portgroupsTable, chassisTable,
+	conductorsTable, hardwareInterfacesTable, volumeConnectorsTable, volumeTargetsTable)
+
+func registryOf(tables ...*table) tableRegistry {
+	r := make(tableRegistry, len(tables))
+	for _, t := range tables {
+		r[t.name] = t
+	}
+	return r
 }
 
 // ofKey returns the table whose record key under ks this is, or nil.
@@ -58,7 +50,7 @@ func str(rec protoreflect.Message, column string) string {
 }
 
 var chassisTable = &table{
-	name:   tableChassis,
+	name:   "chassis",
 	noun:   "chassis",
 	newMsg: func() proto.Message { return &pb.Chassis{} },
 	uniques: []unique{
@@ -73,7 +65,7 @@ var chassisTable = &table{
 }
 
 var nodesTable = &table{
-	name:   tableNodes,
+	name:   "nodes",
 	noun:   "node",
 	newMsg: func() proto.Message { return &pb.Node{} },
 	locked: true,
@@ -97,7 +89,7 @@ var nodesTable = &table{
 }
 
 var portgroupsTable = &table{
-	name:   tablePortgroups,
+	name:   "portgroups",
 	noun:   "portgroup",
 	newMsg: func() proto.Message { return &pb.Portgroup{} },
 	uniques: []unique{
@@ -121,7 +113,7 @@ var portgroupsTable = &table{
 }
 
 var portsTable = &table{
-	name:   tablePorts,
+	name:   "ports",
 	noun:   "port",
 	newMsg: func() proto.Message { return &pb.Port{} },
 	uniques: []unique{
@@ -144,7 +136,7 @@ var portsTable = &table{
 }
 
 var volumeConnectorsTable = &table{
-	name:   tableVolumeConnectors,
+	name:   "volume_connectors",
 	noun:   "volume connector",
 	newMsg: func() proto.Message { return &pb.VolumeConnector{} },
 	uniques: []unique{
@@ -166,7 +158,7 @@ var volumeConnectorsTable = &table{
 }
 
 var volumeTargetsTable = &table{
-	name:   tableVolumeTargets,
+	name:   "volume_targets",
 	noun:   "volume target",
 	newMsg: func() proto.Message { return &pb.VolumeTarget{} },
 	uniques: []unique{
@@ -188,7 +180,7 @@ var volumeTargetsTable = &table{
 }
 
 var conductorsTable = &table{
-	name:   tableConductors,
+	name:   "conductors",
 	noun:   "conductor",
 	newMsg: func() proto.Message { return &pb.Conductor{} },
 	uniques: []unique{
@@ -205,7 +197,7 @@ var conductorsTable = &table{
 }
 
 var hardwareInterfacesTable = &table{
-	name:   tableHardwareInterfaces,
+	name:   "conductor_hardware_interfaces",
 	noun:   "conductor hardware interface",
 	newMsg: func() proto.Message { return &pb.ConductorHardwareInterface{} },
 	uniques: []unique{

@@ -84,6 +84,15 @@ func (s Space) Waiters(nodeID int64) string { return s.prefix + "waiters/" + For
 // Reservations is the prefix of all node locks.
 func (s Space) Reservations() string { return s.prefix + "reservations/" }
 
+// UniquePrefix is the prefix of every entry of one unique index.
+func (s Space) UniquePrefix(table, field string) string {
+	return s.prefix + "index/" + table + "/" + field + "/"
+}
+
+// RevisionProbe is a key that is never written: a count-only read of it
+// is the cheapest quorum read that returns the cluster's revision.
+func (s Space) RevisionProbe() string { return s.prefix + "revision-probe" }
+
 // Unique is the key that claims value for one record in a unique index.
 // Several values form a composite key, one escaped segment each. Each
 // segment is the value case-folded (Fold), so "Node-1" and "node-1" claim

@@ -155,3 +155,27 @@ func FuzzUnescape(f *testing.F) {
 		}
 	})
 }
+
+// UniquePrefix covers every entry of its index and nothing of another
+// field; the revision probe lies outside every table and index.
+func TestUniquePrefixAndProbe(t *testing.T) {
+	s, err := New("/p/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := s.UniquePrefix("nodes", "name")
+	for _, v := range []string{"node-1", "Node/1", ""} {
+		if k := s.Unique("nodes", "name", v); !strings.HasPrefix(k, p) {
+			t.Errorf("Unique(nodes, name, %q) = %q, not under %q", v, k, p)
+		}
+	}
+	if k := s.Unique("nodes", "name_x", "a"); strings.HasPrefix(k, p) {
+		t.Errorf("%q of another field is under %q", k, p)
+	}
+	probe := s.RevisionProbe()
+	for _, prefix := range []string{s.Table("nodes"), s.UniquePrefix("nodes", "uuid"), s.Reservations()} {
+		if strings.HasPrefix(probe, prefix) {
+			t.Errorf("the revision probe %q is under %q", probe, prefix)
+		}
+	}
+}

@@ -13,16 +13,17 @@ import (
 	"go.uber.org/goleak"
 	"go.uber.org/zap"
 
+	"github.com/ironic-etcd/ironic-etcd/internal/embedded"
 	"github.com/ironic-etcd/ironic-etcd/internal/etcdtest"
 	"github.com/ironic-etcd/ironic-etcd/lease"
 )
 
-var server *etcdtest.Server
+var server *embedded.Server
 
 func TestMain(m *testing.M) {
 	code := func() int {
 		var err error
-		if server, err = etcdtest.Start(); err != nil {
+		if server, err = embedded.Start(); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}

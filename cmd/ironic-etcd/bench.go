@@ -13,7 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/ironic-etcd/ironic-etcd/bench"
-	"github.com/ironic-etcd/ironic-etcd/internal/etcdtest"
+	"github.com/ironic-etcd/ironic-etcd/internal/embedded"
 )
 
 func init() { subcommands = append(subcommands, newBenchCmd) }
@@ -100,7 +100,7 @@ func benchClient(cmd *cobra.Command, g *globalFlags) (*clientv3.Client, func(), 
 		}
 		return cli, func() { cli.Close() }, nil
 	}
-	member, err := etcdtest.Start()
+	member, err := embedded.Start()
 	if err != nil {
 		return nil, nil, err
 	}

@@ -13,7 +13,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/ironic-etcd/ironic-etcd/etcdstore"
-	"github.com/ironic-etcd/ironic-etcd/internal/etcdtest"
+	"github.com/ironic-etcd/ironic-etcd/internal/embedded"
 	"github.com/ironic-etcd/ironic-etcd/lease"
 )
 
@@ -55,7 +55,7 @@ func runDemo(w io.Writer, nodeCount int, ttl time.Duration) error {
 	say := func(format string, args ...any) {
 		fmt.Fprintf(w, "[%6.2fs] %s\n", time.Since(start).Seconds(), fmt.Sprintf(format, args...))
 	}
-	member, err := etcdtest.Start()
+	member, err := embedded.Start()
 	if err != nil {
 		return err
 	}
@@ -164,7 +164,7 @@ func runDemo(w io.Writer, nodeCount int, ttl time.Duration) error {
 	return nil
 }
 
-func demoStore(member *etcdtest.Server) (*etcdstore.Store, *clientv3.Client, error) {
+func demoStore(member *embedded.Server) (*etcdstore.Store, *clientv3.Client, error) {
 	cli, err := member.Client()
 	if err != nil {
 		return nil, nil, err
@@ -205,7 +205,7 @@ func enrollSample(ctx context.Context, s *etcdstore.Store, n int) ([]string, err
 	return uuids, nil
 }
 
-func startConductor(ctx context.Context, member *etcdtest.Server, name string, ttl time.Duration) (*demoConductor, error) {
+func startConductor(ctx context.Context, member *embedded.Server, name string, ttl time.Duration) (*demoConductor, error) {
 	s, cli, err := demoStore(member)
 	if err != nil {
 		return nil, err

@@ -15,7 +15,7 @@ import (
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
 
-	"github.com/ironic-etcd/ironic-etcd/internal/etcdtest"
+	"github.com/ironic-etcd/ironic-etcd/internal/embedded"
 	"github.com/ironic-etcd/ironic-etcd/internal/racetest"
 )
 
@@ -25,7 +25,7 @@ var (
 
 func TestMain(m *testing.M) {
 	code := func() int {
-		server, err := etcdtest.Start()
+		server, err := embedded.Start()
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1

@@ -6,11 +6,11 @@ import (
 	"github.com/ironic-etcd/ironic-etcd/keys"
 )
 
-// nodeIndex keeps, for the filters conductors poll most, the ids of the
+// nodeBuckets keeps, for the filters conductors poll most, the ids of the
 // nodes with each value, so a filtered list costs time in the matches, not
 // in the number of nodes. It is owned by the mirror and guarded by its
 // lock.
-type nodeIndex struct {
+type nodeBuckets struct {
 	byState    map[string]idSet // provision_state (NULL: not indexed)
 	byDriver   map[string]idSet
 	byClass    map[string]idSet // resource_class
@@ -21,8 +21,8 @@ type nodeIndex struct {
 
 type idSet map[int64]struct{}
 
-func newNodeIndex() *nodeIndex {
-	return &nodeIndex{
+func newNodeBuckets() *nodeBuckets {
+	return &nodeBuckets{
 		byState: map[string]idSet{}, byDriver: map[string]idSet{}, byClass: map[string]idSet{},
 		byAffinity: map[int64]idSet{}, maint: idSet{}, byHolder: map[string]idSet{},
 	}
@@ -47,12 +47,12 @@ func removeFrom[K comparable](m map[K]idSet, k K, id int64) {
 }
 
 // add indexes a mirrored node record or node lock.
-func (x *nodeIndex) add(ks keys.Space, e *entry) { x.update(ks, e, true) }
+func (x *nodeBuckets) add(ks keys.Space, e *entry) { x.update(ks, e, true) }
 
 // remove drops what add indexed for e.
-func (x *nodeIndex) remove(ks keys.Space, e *entry) { x.update(ks, e, false) }
+func (x *nodeBuckets) remove(ks keys.Space, e *entry) { x.update(ks, e, false) }
 
-func (x *nodeIndex) update(ks keys.Space, e *entry, add bool) {
+func (x *nodeBuckets) update(ks keys.Space, e *entry, add bool) {
 	if strings.HasPrefix(e.key, ks.Reservations()) {
 		id, err := keys.ParseID(e.key)
 		if err != nil {

@@ -1,6 +1,7 @@
-// Package etcdtest starts real etcd members in-process for tests: a temp
-// data dir, loopback listeners on free ports, quiet logs.
-package etcdtest
+// Package embedded starts real etcd members in-process: a temp data dir,
+// loopback listeners on free ports, quiet logs. Tests use it, and so do
+// the demo and bench commands, which need a throwaway member.
+package embedded
 
 import (
 	"fmt"
@@ -133,34 +134,4 @@ func (s *Server) Close() {
 	if s.ownDir {
 		os.RemoveAll(s.dir)
 	}
-}
-
-// Clock is a settable clock for tests of timestamp rules.
-type Clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-// NewClock returns a clock frozen at t.
-func NewClock(t time.Time) *Clock { return &Clock{t: t} }
-
-// Now returns the clock's time; pass it to etcdstore.WithClock.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-// Set moves the clock to t.
-func (c *Clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
-// Advance moves the clock forward by d.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
 }

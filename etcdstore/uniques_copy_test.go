@@ -92,10 +92,10 @@ func TestPortAddressLookupThroughStaleIndexCopy(t *testing.T) {
 	waitUntil(t, "the address index followed", func() bool { return reader.IndexLive("ports", "address") })
 	before := calls.Load()
 	if n, err := reader.GetNodeByPortAddresses(f.ctx, []string{"52:54:00:AA:BB:01", "52:54:00:00:00:99"}); err != nil || n.GetId() != a.GetId() {
-		t.Fatalf("lookup with the index copy: %d, %v", n.GetId(), err)
+		t.Fatalf("lookup with the uniques copy: %d, %v", n.GetId(), err)
 	}
 	if got := calls.Load() - before; got != 2 {
-		t.Errorf("lookup with the index copy: %d round trips, want 2", got)
+		t.Errorf("lookup with the uniques copy: %d round trips, want 2", got)
 	}
 	owner := a
 	for round := 0; round < 20; round++ {

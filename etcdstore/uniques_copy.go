@@ -12,7 +12,7 @@ import (
 	"github.com/ironic-etcd/ironic-etcd/keys"
 )
 
-// indexCache is this Store's copy of unique-index entries: which record id
+// uniquesCopy is this Store's copy of unique-index entries: which record id
 // holds a node's uuid, a port's MAC, a portgroup's name. It lets a lookup
 // by uuid be one round trip: the read of the record is guarded by a
 // compare on the index entry in the same transaction, so a stale copy (the
@@ -27,7 +27,7 @@ import (
 // again. With the read cache the Store uses the cache's copy instead.
 // Memory: one map entry per indexed value, about 100 bytes (10 MB per
 // 100,000 nodes for the node uuid index).
-type indexCache struct {
+type uniquesCopy struct {
 	cli    *clientv3.Client
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -52,18 +52,18 @@ const maxLearnedIndexKeys = 1 << 20
 // so an unreachable cluster is not asked for a full index on every call.
 const feedRetry = time.Second
 
-func newIndexCache(cli *clientv3.Client) *indexCache {
+func newUniquesCopy(cli *clientv3.Client) *uniquesCopy {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &indexCache{cli: cli, ctx: ctx, cancel: cancel, m: map[string]int64{}, feeds: map[string]feedState{}}
+	return &uniquesCopy{cli: cli, ctx: ctx, cancel: cancel, m: map[string]int64{}, feeds: map[string]feedState{}}
 }
 
 // stop ends every feed and waits for them.
-func (c *indexCache) stop() {
+func (c *uniquesCopy) stop() {
 	c.cancel()
 	c.wg.Wait()
 }
 
-func (c *indexCache) get(key string) (int64, bool) {
+func (c *uniquesCopy) get(key string) (int64, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	id, ok := c.m[key]
@@ -71,7 +71,7 @@ func (c *indexCache) get(key string) (int64, bool) {
 }
 
 // put records what a lookup or a write of this Store saw.
-func (c *indexCache) put(key string, id int64) {
+func (c *uniquesCopy) put(key string, id int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.m[key]; ok || len(c.m) < maxLearnedIndexKeys {
@@ -79,7 +79,7 @@ func (c *indexCache) put(key string, id int64) {
 	}
 }
 
-func (c *indexCache) forget(key string) {
+func (c *uniquesCopy) forget(key string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.m, key)
@@ -87,7 +87,7 @@ func (c *indexCache) forget(key string) {
 
 // follow starts the feed of the index under prefix unless it runs (or
 // broke less than feedRetry ago). It returns at once.
-func (c *indexCache) follow(prefix string) {
+func (c *uniquesCopy) follow(prefix string) {
 	c.mu.RLock()
 	f := c.feeds[prefix]
 	c.mu.RUnlock()
@@ -106,7 +106,7 @@ func (c *indexCache) follow(prefix string) {
 
 // feed copies the index under prefix as of one revision and applies the
 // watch from the next one until the watch breaks or the cache stops.
-func (c *indexCache) feed(prefix string) {
+func (c *uniquesCopy) feed(prefix string) {
 	defer c.wg.Done()
 	defer func() {
 		c.mu.Lock()
@@ -168,7 +168,7 @@ func memberKeyID(kv *mvccpb.KeyValue) (int64, error) {
 // rangeInPages reads every key under prefix as of one revision, in pages
 // of pageSize*4 keys, handing each page to fn; it returns the revision.
 func rangeInPages(ctx context.Context, cli *clientv3.Client, prefix string, fn func([]*mvccpb.KeyValue)) (int64, error) {
-	end := clientv3.GetPrefixRangeEnd(prefix)
+	end := keys.PrefixEnd(prefix)
 	var rev int64
 	from := prefix
 	for {
@@ -192,7 +192,7 @@ func rangeInPages(ctx context.Context, cli *clientv3.Client, prefix string, fn f
 }
 
 // live reports whether the index under prefix is loaded and followed.
-func (c *indexCache) live(prefix string) bool {
+func (c *uniquesCopy) live(prefix string) bool {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return c.feeds[prefix].live
