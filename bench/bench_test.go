@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	clientv3 "go.etcd.io/etcd/client/v3"
+
 	"github.com/ironic-etcd/ironic-etcd/internal/embedded"
 )
 
@@ -49,23 +51,30 @@ func TestDatasetFollowsWorkloads(t *testing.T) {
 	}
 }
 
+// startMember starts an embedded member for one test and a client of it;
+// both end with the test.
+func startMember(t *testing.T) (*clientv3.Client, context.Context) {
+	member, err := embedded.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(member.Close)
+	cli, err := member.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cli.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	t.Cleanup(cancel)
+	return cli, ctx
+}
+
 func pad6(i int) string { return fmt.Sprintf("%06d", i) }
 
 // Every workload runs at a tiny scale and reports sane figures; W5 checks
 // its invariant itself.
 func TestRunAllWorkloads(t *testing.T) {
-	member, err := embedded.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer member.Close()
-	cli, err := member.Client()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cli.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
+	cli, ctx := startMember(t)
 	var log bytes.Buffer
 	results, err := Run(ctx, cli, Config{N: 120, Seed: 1, Duration: 300 * time.Millisecond, Repeat: 1, Ks: []int{1, 4}, Prefix: "/bench-test/", Log: &log})
 	if err != nil {
@@ -97,18 +106,7 @@ func TestRunAllWorkloads(t *testing.T) {
 
 // --via-api runs W2, W4 and W5 through the HTTP API beside the in-process store.
 func TestRunViaAPI(t *testing.T) {
-	member, err := embedded.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer member.Close()
-	cli, err := member.Client()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cli.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
+	cli, ctx := startMember(t)
 	var log bytes.Buffer
 	results, err := RunViaAPI(ctx, cli, Config{N: 120, Seed: 1, Duration: 300 * time.Millisecond, Repeat: 1, Ks: []int{1, 4}, Prefix: "/bench-api-test/", Log: &log})
 	if err != nil {
