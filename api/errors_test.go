@@ -4,12 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strings"
 	"testing"
 	"time"
-
-	clientv3 "go.etcd.io/etcd/client/v3"
-	"go.uber.org/zap"
 
 	"github.com/ironic-etcd/ironic-etcd/api"
 	"github.com/ironic-etcd/ironic-etcd/etcdstore"
@@ -101,16 +97,7 @@ func TestErrorShapeOfEveryException(t *testing.T) {
 // etcd out of reach: a read says StoreUnavailable, a write whose request
 // may have reached etcd says UnknownOutcome; both 503.
 func TestUnreachableEtcd(t *testing.T) {
-	proxy, err := etcdtest.NewProxy(strings.TrimPrefix(server.Endpoints[0], "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(proxy.Close)
-	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{proxy.Endpoint()}, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cli.Close() })
+	proxy, cli := etcdtest.ProxiedClient(t, server.Endpoints[0])
 	s := startAPI(t, api.Config{Client: cli, RequestTimeout: 700 * time.Millisecond, StoreOptions: []etcdstore.Option{etcdstore.WithIDBlock(1)}})
 	node := s.ok(t, "create_node", obj{"values": obj{"name": "before"}}).Obj(t)
 	proxy.Block()

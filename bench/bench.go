@@ -56,14 +56,24 @@ func (c Config) logf(format string, args ...any) {
 	}
 }
 
-// Run loads the data set (W1 is the load) and runs the chosen workloads.
-// The data set is created under cfg.Prefix, which must be empty.
-func Run(ctx context.Context, cli *clientv3.Client, cfg Config) ([]Result, error) {
+// checked refuses a config that measures nothing and fills the default K
+// list.
+func (cfg Config) checked() (Config, error) {
 	if cfg.N <= 0 || cfg.Repeat <= 0 || cfg.Duration <= 0 {
-		return nil, fmt.Errorf("bench: N, repeat and duration must be positive")
+		return cfg, fmt.Errorf("bench: N, repeat and duration must be positive")
 	}
 	if len(cfg.Ks) == 0 {
 		cfg.Ks = []int{1, 8, 32}
+	}
+	return cfg, nil
+}
+
+// Run loads the data set (W1 is the load) and runs the chosen workloads.
+// The data set is created under cfg.Prefix, which must be empty.
+func Run(ctx context.Context, cli *clientv3.Client, cfg Config) ([]Result, error) {
+	cfg, err := cfg.checked()
+	if err != nil {
+		return nil, err
 	}
 	direct, err := etcdstore.New(cli, etcdstore.WithPrefix(cfg.Prefix), etcdstore.WithIDBlock(256))
 	if err != nil {

@@ -23,11 +23,9 @@ import (
 // of it (above 1: the API is faster). W6 has no in-process pair: its
 // conductors' leases are the API's (granted and renewed through it).
 func RunViaAPI(ctx context.Context, cli *clientv3.Client, cfg Config) ([]Result, error) {
-	if cfg.N <= 0 || cfg.Repeat <= 0 || cfg.Duration <= 0 {
-		return nil, fmt.Errorf("bench: N, repeat and duration must be positive")
-	}
-	if len(cfg.Ks) == 0 {
-		cfg.Ks = []int{1, 8, 32}
+	cfg, err := cfg.checked()
+	if err != nil {
+		return nil, err
 	}
 	direct, err := etcdstore.New(cli, etcdstore.WithPrefix(cfg.Prefix), etcdstore.WithIDBlock(256))
 	if err != nil {
@@ -184,13 +182,9 @@ func versus(rs []Result, base, other string) []Result {
 
 // churnVersus runs W5 at each K through base and through other.
 func churnVersus(ctx context.Context, direct *etcdstore.Store, base, other conn, cfg Config) ([]Result, error) {
-	rows, err := direct.GetNodeinfoList(ctx, []string{"uuid"}, etcdstore.NodeFilter{}, etcdstore.ListOptions{Limit: etcdstore.Limit(hotSet)})
+	hot, err := hotNodes(ctx, direct)
 	if err != nil {
 		return nil, err
-	}
-	hot := make([]string, len(rows))
-	for i, r := range rows {
-		hot[i] = r[0].(string)
 	}
 	var out []Result
 	for _, k := range cfg.Ks {

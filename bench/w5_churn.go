@@ -18,12 +18,8 @@ import (
 // hotSet is the number of nodes W5 contends on.
 const hotSet = 100
 
-// runChurn is W5: K workers reserve a random node of a hot set, flip its
-// power state with a fenced update and release it; NodeLocked is a
-// conflict. At no instant may two workers hold one node: each worker
-// claims a per-node slot after reserving and frees it before releasing,
-// and a claim that finds the slot taken fails the run.
-func runChurn(ctx context.Context, cli *clientv3.Client, s *etcdstore.Store, cfg Config) ([]Result, error) {
+// hotNodes are the uuids of the W5 hot set: the first hotSet nodes.
+func hotNodes(ctx context.Context, s *etcdstore.Store) ([]string, error) {
 	rows, err := s.GetNodeinfoList(ctx, []string{"uuid"}, etcdstore.NodeFilter{}, etcdstore.ListOptions{Limit: etcdstore.Limit(hotSet)})
 	if err != nil {
 		return nil, err
@@ -31,6 +27,19 @@ func runChurn(ctx context.Context, cli *clientv3.Client, s *etcdstore.Store, cfg
 	hot := make([]string, len(rows))
 	for i, r := range rows {
 		hot[i] = r[0].(string)
+	}
+	return hot, nil
+}
+
+// runChurn is W5: K workers reserve a random node of a hot set, flip its
+// power state with a fenced update and release it; NodeLocked is a
+// conflict. At no instant may two workers hold one node: each worker
+// claims a per-node slot after reserving and frees it before releasing,
+// and a claim that finds the slot taken fails the run.
+func runChurn(ctx context.Context, cli *clientv3.Client, s *etcdstore.Store, cfg Config) ([]Result, error) {
+	hot, err := hotNodes(ctx, s)
+	if err != nil {
+		return nil, err
 	}
 	var out []Result
 	for _, k := range cfg.Ks {

@@ -12,7 +12,6 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/goleak"
-	"go.uber.org/zap"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/ironic-etcd/ironic-etcd/etcdstore"
@@ -177,17 +176,7 @@ func (f *fixture) revision(t testing.TB) int64 {
 // proxy the test can block to cut the client off.
 func proxiedClient(t *testing.T) (*etcdtest.Proxy, *clientv3.Client) {
 	t.Helper()
-	proxy, err := etcdtest.NewProxy(strings.TrimPrefix(server.Endpoints[0], "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(proxy.Close)
-	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{proxy.Endpoint()}, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cli.Close() })
-	return proxy, cli
+	return etcdtest.ProxiedClient(t, server.Endpoints[0])
 }
 
 // protoName converts a column name for protoreflect lookups.
