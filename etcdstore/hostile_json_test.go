@@ -128,13 +128,7 @@ func TestHostileJSON(t *testing.T) {
 	refused, accepted := refusedJSON(), acceptedJSON()
 	for _, k := range hostileKinds() {
 		t.Run(k.name, func(t *testing.T) {
-			f := newFixture(t)
-			base := k.base(f, t)
-			existing, err := k.create(f, copyValues(base))
-			if err != nil {
-				t.Fatal(err)
-			}
-			ident := fmt.Sprint(existing.ProtoReflect().Get(existing.ProtoReflect().Descriptor().Fields().ByName("id")).Int())
+			f, base, ident := k.start(t)
 			fields := k.msg.ProtoReflect().Descriptor().Fields()
 			bootIndex := 0
 			for i := 0; i < fields.Len(); i++ {

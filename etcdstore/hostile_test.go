@@ -32,6 +32,20 @@ type hostileKind struct {
 	gets   []func(f *fixture, s string) error
 }
 
+// start gives a hostile test of kind k its fixture, a valid create's
+// values and the id of one record created from them.
+func (k hostileKind) start(t *testing.T) (f *fixture, base etcdstore.Values, ident string) {
+	t.Helper()
+	f = newFixture(t)
+	base = k.base(f, t)
+	existing, err := k.create(f, copyValues(base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := existing.ProtoReflect()
+	return f, base, fmt.Sprint(m.Get(m.Descriptor().Fields().ByName("id")).Int())
+}
+
 func hostileKinds() []hostileKind {
 	withNode := func(f *fixture, t *testing.T) etcdstore.Values {
 		return etcdstore.Values{"node_id": f.mustNode(t, nil).Id}
@@ -134,13 +148,7 @@ func badValues(fd protoreflect.FieldDescriptor) []any {
 func TestHostileInput(t *testing.T) {
 	for _, k := range hostileKinds() {
 		t.Run(k.name, func(t *testing.T) {
-			f := newFixture(t)
-			base := k.base(f, t)
-			existing, err := k.create(f, copyValues(base))
-			if err != nil {
-				t.Fatal(err)
-			}
-			ident := fmt.Sprint(existing.ProtoReflect().Get(existing.ProtoReflect().Descriptor().Fields().ByName("id")).Int())
+			f, base, ident := k.start(t)
 			fields := k.msg.ProtoReflect().Descriptor().Fields()
 			stored, refused := 0, 0
 			for i := 0; i < fields.Len(); i++ {
