@@ -61,7 +61,7 @@ func derivedField(fd protoreflect.FieldDescriptor) bool {
 // derivedFields are, per record type, the fields that are not Ironic
 // columns: the store maintains them.
 var derivedFields = map[protoreflect.Name]map[protoreflect.Name]bool{
-	"Node":      {"tags": true, "reservation_revision": true},
+	"Node":      {"tags": true, "traits": true, "reservation_revision": true},
 	"Conductor": {"lease": true},
 }
 

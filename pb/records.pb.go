@@ -134,8 +134,34 @@ type Node struct {
 	// at which the current reservation was taken (0 when unreserved); a
 	// holder passes it back to fence its writes. Not an Ironic column.
 	ReservationRevision int64 `protobuf:"varint,42,opt,name=reservation_revision,json=reservationRevision,proto3" json:"reservation_revision,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
+	// Ironic 21.4 columns (the seed's end at 40; 41-42 are not columns).
+	// The object version the row was written with (every table has it).
+	Version    *string `protobuf:"bytes,43,opt,name=version,proto3,oneof" json:"version,omitempty"`
+	DeployStep []byte  `protobuf:"bytes,44,opt,name=deploy_step,json=deployStep,proto3" json:"deploy_step,omitempty"`
+	// NOT NULL, default "".
+	ConductorGroup  string  `protobuf:"bytes,45,opt,name=conductor_group,json=conductorGroup,proto3" json:"conductor_group,omitempty"`
+	Fault           *string `protobuf:"bytes,46,opt,name=fault,proto3,oneof" json:"fault,omitempty"`
+	AutomatedClean  *bool   `protobuf:"varint,47,opt,name=automated_clean,json=automatedClean,proto3,oneof" json:"automated_clean,omitempty"`
+	Protected       bool    `protobuf:"varint,48,opt,name=protected,proto3" json:"protected,omitempty"`
+	ProtectedReason *string `protobuf:"bytes,49,opt,name=protected_reason,json=protectedReason,proto3,oneof" json:"protected_reason,omitempty"`
+	Owner           *string `protobuf:"bytes,50,opt,name=owner,proto3,oneof" json:"owner,omitempty"`
+	Lessee          *string `protobuf:"bytes,51,opt,name=lessee,proto3,oneof" json:"lessee,omitempty"`
+	AllocationId    *int64  `protobuf:"varint,52,opt,name=allocation_id,json=allocationId,proto3,oneof" json:"allocation_id,omitempty"`
+	Description     *string `protobuf:"bytes,53,opt,name=description,proto3,oneof" json:"description,omitempty"`
+	BiosInterface   *string `protobuf:"bytes,54,opt,name=bios_interface,json=biosInterface,proto3,oneof" json:"bios_interface,omitempty"`
+	RescueInterface *string `protobuf:"bytes,55,opt,name=rescue_interface,json=rescueInterface,proto3,oneof" json:"rescue_interface,omitempty"`
+	// Nullable in the reference, default false.
+	Retired       *bool   `protobuf:"varint,56,opt,name=retired,proto3,oneof" json:"retired,omitempty"`
+	RetiredReason *string `protobuf:"bytes,57,opt,name=retired_reason,json=retiredReason,proto3,oneof" json:"retired_reason,omitempty"`
+	NetworkData   []byte  `protobuf:"bytes,58,opt,name=network_data,json=networkData,proto3" json:"network_data,omitempty"`
+	BootMode      *string `protobuf:"bytes,59,opt,name=boot_mode,json=bootMode,proto3,oneof" json:"boot_mode,omitempty"`
+	SecureBoot    *bool   `protobuf:"varint,60,opt,name=secure_boot,json=secureBoot,proto3,oneof" json:"secure_boot,omitempty"`
+	Shard         *string `protobuf:"bytes,61,opt,name=shard,proto3,oneof" json:"shard,omitempty"`
+	// Derived in the reference (the node_traits table); stored with the node
+	// like tags, so one read returns a node with its traits.
+	Traits        []*NodeTrait `protobuf:"bytes,62,rep,name=traits,proto3" json:"traits,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Node) Reset() {
@@ -462,12 +488,153 @@ func (x *Node) GetReservationRevision() int64 {
 	return 0
 }
 
+func (x *Node) GetVersion() string {
+	if x != nil && x.Version != nil {
+		return *x.Version
+	}
+	return ""
+}
+
+func (x *Node) GetDeployStep() []byte {
+	if x != nil {
+		return x.DeployStep
+	}
+	return nil
+}
+
+func (x *Node) GetConductorGroup() string {
+	if x != nil {
+		return x.ConductorGroup
+	}
+	return ""
+}
+
+func (x *Node) GetFault() string {
+	if x != nil && x.Fault != nil {
+		return *x.Fault
+	}
+	return ""
+}
+
+func (x *Node) GetAutomatedClean() bool {
+	if x != nil && x.AutomatedClean != nil {
+		return *x.AutomatedClean
+	}
+	return false
+}
+
+func (x *Node) GetProtected() bool {
+	if x != nil {
+		return x.Protected
+	}
+	return false
+}
+
+func (x *Node) GetProtectedReason() string {
+	if x != nil && x.ProtectedReason != nil {
+		return *x.ProtectedReason
+	}
+	return ""
+}
+
+func (x *Node) GetOwner() string {
+	if x != nil && x.Owner != nil {
+		return *x.Owner
+	}
+	return ""
+}
+
+func (x *Node) GetLessee() string {
+	if x != nil && x.Lessee != nil {
+		return *x.Lessee
+	}
+	return ""
+}
+
+func (x *Node) GetAllocationId() int64 {
+	if x != nil && x.AllocationId != nil {
+		return *x.AllocationId
+	}
+	return 0
+}
+
+func (x *Node) GetDescription() string {
+	if x != nil && x.Description != nil {
+		return *x.Description
+	}
+	return ""
+}
+
+func (x *Node) GetBiosInterface() string {
+	if x != nil && x.BiosInterface != nil {
+		return *x.BiosInterface
+	}
+	return ""
+}
+
+func (x *Node) GetRescueInterface() string {
+	if x != nil && x.RescueInterface != nil {
+		return *x.RescueInterface
+	}
+	return ""
+}
+
+func (x *Node) GetRetired() bool {
+	if x != nil && x.Retired != nil {
+		return *x.Retired
+	}
+	return false
+}
+
+func (x *Node) GetRetiredReason() string {
+	if x != nil && x.RetiredReason != nil {
+		return *x.RetiredReason
+	}
+	return ""
+}
+
+func (x *Node) GetNetworkData() []byte {
+	if x != nil {
+		return x.NetworkData
+	}
+	return nil
+}
+
+func (x *Node) GetBootMode() string {
+	if x != nil && x.BootMode != nil {
+		return *x.BootMode
+	}
+	return ""
+}
+
+func (x *Node) GetSecureBoot() bool {
+	if x != nil && x.SecureBoot != nil {
+		return *x.SecureBoot
+	}
+	return false
+}
+
+func (x *Node) GetShard() string {
+	if x != nil && x.Shard != nil {
+		return *x.Shard
+	}
+	return ""
+}
+
+func (x *Node) GetTraits() []*NodeTrait {
+	if x != nil {
+		return x.Traits
+	}
+	return nil
+}
+
 type NodeTag struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	NodeId        int64                  `protobuf:"varint,1,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
 	Tag           string                 `protobuf:"bytes,2,opt,name=tag,proto3" json:"tag,omitempty"`
 	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
 	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	Version       *string                `protobuf:"bytes,5,opt,name=version,proto3,oneof" json:"version,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -530,6 +697,13 @@ func (x *NodeTag) GetUpdatedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *NodeTag) GetVersion() string {
+	if x != nil && x.Version != nil {
+		return *x.Version
+	}
+	return ""
+}
+
 type Port struct {
 	state               protoimpl.MessageState `protogen:"open.v1"`
 	Id                  int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -543,8 +717,13 @@ type Port struct {
 	PxeEnabled          bool                   `protobuf:"varint,9,opt,name=pxe_enabled,json=pxeEnabled,proto3" json:"pxe_enabled,omitempty"`
 	CreatedAt           *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
 	UpdatedAt           *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
+	Version             *string                `protobuf:"bytes,12,opt,name=version,proto3,oneof" json:"version,omitempty"`
+	PhysicalNetwork     *string                `protobuf:"bytes,13,opt,name=physical_network,json=physicalNetwork,proto3,oneof" json:"physical_network,omitempty"`
+	// Nullable in the reference, default false.
+	IsSmartnic    *bool   `protobuf:"varint,14,opt,name=is_smartnic,json=isSmartnic,proto3,oneof" json:"is_smartnic,omitempty"`
+	Name          *string `protobuf:"bytes,15,opt,name=name,proto3,oneof" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Port) Reset() {
@@ -654,6 +833,34 @@ func (x *Port) GetUpdatedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Port) GetVersion() string {
+	if x != nil && x.Version != nil {
+		return *x.Version
+	}
+	return ""
+}
+
+func (x *Port) GetPhysicalNetwork() string {
+	if x != nil && x.PhysicalNetwork != nil {
+		return *x.PhysicalNetwork
+	}
+	return ""
+}
+
+func (x *Port) GetIsSmartnic() bool {
+	if x != nil && x.IsSmartnic != nil {
+		return *x.IsSmartnic
+	}
+	return false
+}
+
+func (x *Port) GetName() string {
+	if x != nil && x.Name != nil {
+		return *x.Name
+	}
+	return ""
+}
+
 type Portgroup struct {
 	state                    protoimpl.MessageState `protogen:"open.v1"`
 	Id                       int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -668,6 +875,7 @@ type Portgroup struct {
 	Mode                     *string                `protobuf:"bytes,10,opt,name=mode,proto3,oneof" json:"mode,omitempty"`
 	CreatedAt                *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
 	UpdatedAt                *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	Version                  *string                `protobuf:"bytes,13,opt,name=version,proto3,oneof" json:"version,omitempty"`
 	unknownFields            protoimpl.UnknownFields
 	sizeCache                protoimpl.SizeCache
 }
@@ -786,6 +994,13 @@ func (x *Portgroup) GetUpdatedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Portgroup) GetVersion() string {
+	if x != nil && x.Version != nil {
+		return *x.Version
+	}
+	return ""
+}
+
 type Chassis struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -794,6 +1009,7 @@ type Chassis struct {
 	Extra         []byte                 `protobuf:"bytes,4,opt,name=extra,proto3" json:"extra,omitempty"`
 	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
 	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	Version       *string                `protobuf:"bytes,7,opt,name=version,proto3,oneof" json:"version,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -870,6 +1086,13 @@ func (x *Chassis) GetUpdatedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Chassis) GetVersion() string {
+	if x != nil && x.Version != nil {
+		return *x.Version
+	}
+	return ""
+}
+
 type Conductor struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	Id        int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -881,9 +1104,12 @@ type Conductor struct {
 	// Not an Ironic column: the etcd lease of the conductor's session, to
 	// which its liveness key <prefix>alive/<hostname> is bound (0: the
 	// conductor registered without a session, liveness by timestamps).
-	Lease         int64 `protobuf:"varint,7,opt,name=lease,proto3" json:"lease,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Lease   int64   `protobuf:"varint,7,opt,name=lease,proto3" json:"lease,omitempty"`
+	Version *string `protobuf:"bytes,8,opt,name=version,proto3,oneof" json:"version,omitempty"`
+	// NOT NULL, default "".
+	ConductorGroup string `protobuf:"bytes,9,opt,name=conductor_group,json=conductorGroup,proto3" json:"conductor_group,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *Conductor) Reset() {
@@ -965,6 +1191,20 @@ func (x *Conductor) GetLease() int64 {
 	return 0
 }
 
+func (x *Conductor) GetVersion() string {
+	if x != nil && x.Version != nil {
+		return *x.Version
+	}
+	return ""
+}
+
+func (x *Conductor) GetConductorGroup() string {
+	if x != nil {
+		return x.ConductorGroup
+	}
+	return ""
+}
+
 type ConductorHardwareInterface struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -975,6 +1215,7 @@ type ConductorHardwareInterface struct {
 	Default       bool                   `protobuf:"varint,6,opt,name=default,proto3" json:"default,omitempty"`
 	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
 	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	Version       *string                `protobuf:"bytes,9,opt,name=version,proto3,oneof" json:"version,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1065,6 +1306,13 @@ func (x *ConductorHardwareInterface) GetUpdatedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *ConductorHardwareInterface) GetVersion() string {
+	if x != nil && x.Version != nil {
+		return *x.Version
+	}
+	return ""
+}
+
 type VolumeConnector struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -1075,6 +1323,7 @@ type VolumeConnector struct {
 	Extra         []byte                 `protobuf:"bytes,6,opt,name=extra,proto3" json:"extra,omitempty"`
 	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
 	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	Version       *string                `protobuf:"bytes,9,opt,name=version,proto3,oneof" json:"version,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1165,6 +1414,13 @@ func (x *VolumeConnector) GetUpdatedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *VolumeConnector) GetVersion() string {
+	if x != nil && x.Version != nil {
+		return *x.Version
+	}
+	return ""
+}
+
 type VolumeTarget struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -1177,6 +1433,7 @@ type VolumeTarget struct {
 	Extra         []byte                 `protobuf:"bytes,8,opt,name=extra,proto3" json:"extra,omitempty"`
 	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
 	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	Version       *string                `protobuf:"bytes,11,opt,name=version,proto3,oneof" json:"version,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1281,6 +1538,885 @@ func (x *VolumeTarget) GetUpdatedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *VolumeTarget) GetVersion() string {
+	if x != nil && x.Version != nil {
+		return *x.Version
+	}
+	return ""
+}
+
+type NodeTrait struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	NodeId        int64                  `protobuf:"varint,1,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
+	Trait         string                 `protobuf:"bytes,2,opt,name=trait,proto3" json:"trait,omitempty"`
+	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	Version       *string                `protobuf:"bytes,5,opt,name=version,proto3,oneof" json:"version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NodeTrait) Reset() {
+	*x = NodeTrait{}
+	mi := &file_records_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NodeTrait) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NodeTrait) ProtoMessage() {}
+
+func (x *NodeTrait) ProtoReflect() protoreflect.Message {
+	mi := &file_records_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NodeTrait.ProtoReflect.Descriptor instead.
+func (*NodeTrait) Descriptor() ([]byte, []int) {
+	return file_records_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *NodeTrait) GetNodeId() int64 {
+	if x != nil {
+		return x.NodeId
+	}
+	return 0
+}
+
+func (x *NodeTrait) GetTrait() string {
+	if x != nil {
+		return x.Trait
+	}
+	return ""
+}
+
+func (x *NodeTrait) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+func (x *NodeTrait) GetUpdatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdatedAt
+	}
+	return nil
+}
+
+func (x *NodeTrait) GetVersion() string {
+	if x != nil && x.Version != nil {
+		return *x.Version
+	}
+	return ""
+}
+
+// One row of the reference's bios_settings table (key: node_id, name).
+type BIOSSetting struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	NodeId          int64                  `protobuf:"varint,1,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
+	Name            string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Value           *string                `protobuf:"bytes,3,opt,name=value,proto3,oneof" json:"value,omitempty"`
+	AttributeType   *string                `protobuf:"bytes,4,opt,name=attribute_type,json=attributeType,proto3,oneof" json:"attribute_type,omitempty"`
+	AllowableValues []byte                 `protobuf:"bytes,5,opt,name=allowable_values,json=allowableValues,proto3" json:"allowable_values,omitempty"`
+	LowerBound      *int64                 `protobuf:"varint,6,opt,name=lower_bound,json=lowerBound,proto3,oneof" json:"lower_bound,omitempty"`
+	MaxLength       *int64                 `protobuf:"varint,7,opt,name=max_length,json=maxLength,proto3,oneof" json:"max_length,omitempty"`
+	MinLength       *int64                 `protobuf:"varint,8,opt,name=min_length,json=minLength,proto3,oneof" json:"min_length,omitempty"`
+	ReadOnly        *bool                  `protobuf:"varint,9,opt,name=read_only,json=readOnly,proto3,oneof" json:"read_only,omitempty"`
+	ResetRequired   *bool                  `protobuf:"varint,10,opt,name=reset_required,json=resetRequired,proto3,oneof" json:"reset_required,omitempty"`
+	Unique          *bool                  `protobuf:"varint,11,opt,name=unique,proto3,oneof" json:"unique,omitempty"`
+	UpperBound      *int64                 `protobuf:"varint,12,opt,name=upper_bound,json=upperBound,proto3,oneof" json:"upper_bound,omitempty"`
+	CreatedAt       *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	UpdatedAt       *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	Version         *string                `protobuf:"bytes,15,opt,name=version,proto3,oneof" json:"version,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *BIOSSetting) Reset() {
+	*x = BIOSSetting{}
+	mi := &file_records_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BIOSSetting) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BIOSSetting) ProtoMessage() {}
+
+func (x *BIOSSetting) ProtoReflect() protoreflect.Message {
+	mi := &file_records_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BIOSSetting.ProtoReflect.Descriptor instead.
+func (*BIOSSetting) Descriptor() ([]byte, []int) {
+	return file_records_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *BIOSSetting) GetNodeId() int64 {
+	if x != nil {
+		return x.NodeId
+	}
+	return 0
+}
+
+func (x *BIOSSetting) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *BIOSSetting) GetValue() string {
+	if x != nil && x.Value != nil {
+		return *x.Value
+	}
+	return ""
+}
+
+func (x *BIOSSetting) GetAttributeType() string {
+	if x != nil && x.AttributeType != nil {
+		return *x.AttributeType
+	}
+	return ""
+}
+
+func (x *BIOSSetting) GetAllowableValues() []byte {
+	if x != nil {
+		return x.AllowableValues
+	}
+	return nil
+}
+
+func (x *BIOSSetting) GetLowerBound() int64 {
+	if x != nil && x.LowerBound != nil {
+		return *x.LowerBound
+	}
+	return 0
+}
+
+func (x *BIOSSetting) GetMaxLength() int64 {
+	if x != nil && x.MaxLength != nil {
+		return *x.MaxLength
+	}
+	return 0
+}
+
+func (x *BIOSSetting) GetMinLength() int64 {
+	if x != nil && x.MinLength != nil {
+		return *x.MinLength
+	}
+	return 0
+}
+
+func (x *BIOSSetting) GetReadOnly() bool {
+	if x != nil && x.ReadOnly != nil {
+		return *x.ReadOnly
+	}
+	return false
+}
+
+func (x *BIOSSetting) GetResetRequired() bool {
+	if x != nil && x.ResetRequired != nil {
+		return *x.ResetRequired
+	}
+	return false
+}
+
+func (x *BIOSSetting) GetUnique() bool {
+	if x != nil && x.Unique != nil {
+		return *x.Unique
+	}
+	return false
+}
+
+func (x *BIOSSetting) GetUpperBound() int64 {
+	if x != nil && x.UpperBound != nil {
+		return *x.UpperBound
+	}
+	return 0
+}
+
+func (x *BIOSSetting) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+func (x *BIOSSetting) GetUpdatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdatedAt
+	}
+	return nil
+}
+
+func (x *BIOSSetting) GetVersion() string {
+	if x != nil && x.Version != nil {
+		return *x.Version
+	}
+	return ""
+}
+
+// The BIOS settings of one node, stored as one record (id = the node's
+// id): every bios_settings method works on one node's settings, so one
+// key makes each of them one compare-and-swap.
+type NodeBIOSSettings struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Settings      []*BIOSSetting         `protobuf:"bytes,2,rep,name=settings,proto3" json:"settings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NodeBIOSSettings) Reset() {
+	*x = NodeBIOSSettings{}
+	mi := &file_records_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NodeBIOSSettings) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NodeBIOSSettings) ProtoMessage() {}
+
+func (x *NodeBIOSSettings) ProtoReflect() protoreflect.Message {
+	mi := &file_records_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NodeBIOSSettings.ProtoReflect.Descriptor instead.
+func (*NodeBIOSSettings) Descriptor() ([]byte, []int) {
+	return file_records_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *NodeBIOSSettings) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *NodeBIOSSettings) GetSettings() []*BIOSSetting {
+	if x != nil {
+		return x.Settings
+	}
+	return nil
+}
+
+type Allocation struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Id     int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Uuid   string                 `protobuf:"bytes,2,opt,name=uuid,proto3" json:"uuid,omitempty"`
+	Name   *string                `protobuf:"bytes,3,opt,name=name,proto3,oneof" json:"name,omitempty"`
+	NodeId *int64                 `protobuf:"varint,4,opt,name=node_id,json=nodeId,proto3,oneof" json:"node_id,omitempty"`
+	// NOT NULL.
+	State             string                 `protobuf:"bytes,5,opt,name=state,proto3" json:"state,omitempty"`
+	Owner             *string                `protobuf:"bytes,6,opt,name=owner,proto3,oneof" json:"owner,omitempty"`
+	LastError         *string                `protobuf:"bytes,7,opt,name=last_error,json=lastError,proto3,oneof" json:"last_error,omitempty"`
+	ResourceClass     *string                `protobuf:"bytes,8,opt,name=resource_class,json=resourceClass,proto3,oneof" json:"resource_class,omitempty"`
+	Traits            []byte                 `protobuf:"bytes,9,opt,name=traits,proto3" json:"traits,omitempty"`
+	CandidateNodes    []byte                 `protobuf:"bytes,10,opt,name=candidate_nodes,json=candidateNodes,proto3" json:"candidate_nodes,omitempty"`
+	Extra             []byte                 `protobuf:"bytes,11,opt,name=extra,proto3" json:"extra,omitempty"`
+	ConductorAffinity *int64                 `protobuf:"varint,12,opt,name=conductor_affinity,json=conductorAffinity,proto3,oneof" json:"conductor_affinity,omitempty"`
+	CreatedAt         *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	UpdatedAt         *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	Version           *string                `protobuf:"bytes,15,opt,name=version,proto3,oneof" json:"version,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *Allocation) Reset() {
+	*x = Allocation{}
+	mi := &file_records_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Allocation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Allocation) ProtoMessage() {}
+
+func (x *Allocation) ProtoReflect() protoreflect.Message {
+	mi := &file_records_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Allocation.ProtoReflect.Descriptor instead.
+func (*Allocation) Descriptor() ([]byte, []int) {
+	return file_records_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *Allocation) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *Allocation) GetUuid() string {
+	if x != nil {
+		return x.Uuid
+	}
+	return ""
+}
+
+func (x *Allocation) GetName() string {
+	if x != nil && x.Name != nil {
+		return *x.Name
+	}
+	return ""
+}
+
+func (x *Allocation) GetNodeId() int64 {
+	if x != nil && x.NodeId != nil {
+		return *x.NodeId
+	}
+	return 0
+}
+
+func (x *Allocation) GetState() string {
+	if x != nil {
+		return x.State
+	}
+	return ""
+}
+
+func (x *Allocation) GetOwner() string {
+	if x != nil && x.Owner != nil {
+		return *x.Owner
+	}
+	return ""
+}
+
+func (x *Allocation) GetLastError() string {
+	if x != nil && x.LastError != nil {
+		return *x.LastError
+	}
+	return ""
+}
+
+func (x *Allocation) GetResourceClass() string {
+	if x != nil && x.ResourceClass != nil {
+		return *x.ResourceClass
+	}
+	return ""
+}
+
+func (x *Allocation) GetTraits() []byte {
+	if x != nil {
+		return x.Traits
+	}
+	return nil
+}
+
+func (x *Allocation) GetCandidateNodes() []byte {
+	if x != nil {
+		return x.CandidateNodes
+	}
+	return nil
+}
+
+func (x *Allocation) GetExtra() []byte {
+	if x != nil {
+		return x.Extra
+	}
+	return nil
+}
+
+func (x *Allocation) GetConductorAffinity() int64 {
+	if x != nil && x.ConductorAffinity != nil {
+		return *x.ConductorAffinity
+	}
+	return 0
+}
+
+func (x *Allocation) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+func (x *Allocation) GetUpdatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdatedAt
+	}
+	return nil
+}
+
+func (x *Allocation) GetVersion() string {
+	if x != nil && x.Version != nil {
+		return *x.Version
+	}
+	return ""
+}
+
+type DeployTemplate struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Uuid  string                 `protobuf:"bytes,2,opt,name=uuid,proto3" json:"uuid,omitempty"`
+	// NOT NULL.
+	Name      string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	Extra     []byte                 `protobuf:"bytes,4,opt,name=extra,proto3" json:"extra,omitempty"`
+	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	UpdatedAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	Version   *string                `protobuf:"bytes,7,opt,name=version,proto3,oneof" json:"version,omitempty"`
+	// Derived in the reference (the deploy_template_steps table); stored
+	// with the template so one read returns it whole.
+	Steps         []*DeployTemplateStep `protobuf:"bytes,8,rep,name=steps,proto3" json:"steps,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeployTemplate) Reset() {
+	*x = DeployTemplate{}
+	mi := &file_records_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeployTemplate) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeployTemplate) ProtoMessage() {}
+
+func (x *DeployTemplate) ProtoReflect() protoreflect.Message {
+	mi := &file_records_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeployTemplate.ProtoReflect.Descriptor instead.
+func (*DeployTemplate) Descriptor() ([]byte, []int) {
+	return file_records_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *DeployTemplate) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *DeployTemplate) GetUuid() string {
+	if x != nil {
+		return x.Uuid
+	}
+	return ""
+}
+
+func (x *DeployTemplate) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *DeployTemplate) GetExtra() []byte {
+	if x != nil {
+		return x.Extra
+	}
+	return nil
+}
+
+func (x *DeployTemplate) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+func (x *DeployTemplate) GetUpdatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdatedAt
+	}
+	return nil
+}
+
+func (x *DeployTemplate) GetVersion() string {
+	if x != nil && x.Version != nil {
+		return *x.Version
+	}
+	return ""
+}
+
+func (x *DeployTemplate) GetSteps() []*DeployTemplateStep {
+	if x != nil {
+		return x.Steps
+	}
+	return nil
+}
+
+type DeployTemplateStep struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	Id               int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	DeployTemplateId int64                  `protobuf:"varint,2,opt,name=deploy_template_id,json=deployTemplateId,proto3" json:"deploy_template_id,omitempty"`
+	Interface        string                 `protobuf:"bytes,3,opt,name=interface,proto3" json:"interface,omitempty"`
+	Step             string                 `protobuf:"bytes,4,opt,name=step,proto3" json:"step,omitempty"`
+	Args             []byte                 `protobuf:"bytes,5,opt,name=args,proto3" json:"args,omitempty"`
+	Priority         int64                  `protobuf:"varint,6,opt,name=priority,proto3" json:"priority,omitempty"`
+	CreatedAt        *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	UpdatedAt        *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	Version          *string                `protobuf:"bytes,9,opt,name=version,proto3,oneof" json:"version,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *DeployTemplateStep) Reset() {
+	*x = DeployTemplateStep{}
+	mi := &file_records_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeployTemplateStep) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeployTemplateStep) ProtoMessage() {}
+
+func (x *DeployTemplateStep) ProtoReflect() protoreflect.Message {
+	mi := &file_records_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeployTemplateStep.ProtoReflect.Descriptor instead.
+func (*DeployTemplateStep) Descriptor() ([]byte, []int) {
+	return file_records_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *DeployTemplateStep) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *DeployTemplateStep) GetDeployTemplateId() int64 {
+	if x != nil {
+		return x.DeployTemplateId
+	}
+	return 0
+}
+
+func (x *DeployTemplateStep) GetInterface() string {
+	if x != nil {
+		return x.Interface
+	}
+	return ""
+}
+
+func (x *DeployTemplateStep) GetStep() string {
+	if x != nil {
+		return x.Step
+	}
+	return ""
+}
+
+func (x *DeployTemplateStep) GetArgs() []byte {
+	if x != nil {
+		return x.Args
+	}
+	return nil
+}
+
+func (x *DeployTemplateStep) GetPriority() int64 {
+	if x != nil {
+		return x.Priority
+	}
+	return 0
+}
+
+func (x *DeployTemplateStep) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+func (x *DeployTemplateStep) GetUpdatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdatedAt
+	}
+	return nil
+}
+
+func (x *DeployTemplateStep) GetVersion() string {
+	if x != nil && x.Version != nil {
+		return *x.Version
+	}
+	return ""
+}
+
+type NodeHistory struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Uuid          string                 `protobuf:"bytes,2,opt,name=uuid,proto3" json:"uuid,omitempty"`
+	Conductor     *string                `protobuf:"bytes,3,opt,name=conductor,proto3,oneof" json:"conductor,omitempty"`
+	EventType     *string                `protobuf:"bytes,4,opt,name=event_type,json=eventType,proto3,oneof" json:"event_type,omitempty"`
+	Severity      *string                `protobuf:"bytes,5,opt,name=severity,proto3,oneof" json:"severity,omitempty"`
+	Event         *string                `protobuf:"bytes,6,opt,name=event,proto3,oneof" json:"event,omitempty"`
+	User          *string                `protobuf:"bytes,7,opt,name=user,proto3,oneof" json:"user,omitempty"`
+	NodeId        *int64                 `protobuf:"varint,8,opt,name=node_id,json=nodeId,proto3,oneof" json:"node_id,omitempty"`
+	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	Version       *string                `protobuf:"bytes,11,opt,name=version,proto3,oneof" json:"version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NodeHistory) Reset() {
+	*x = NodeHistory{}
+	mi := &file_records_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NodeHistory) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NodeHistory) ProtoMessage() {}
+
+func (x *NodeHistory) ProtoReflect() protoreflect.Message {
+	mi := &file_records_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NodeHistory.ProtoReflect.Descriptor instead.
+func (*NodeHistory) Descriptor() ([]byte, []int) {
+	return file_records_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *NodeHistory) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *NodeHistory) GetUuid() string {
+	if x != nil {
+		return x.Uuid
+	}
+	return ""
+}
+
+func (x *NodeHistory) GetConductor() string {
+	if x != nil && x.Conductor != nil {
+		return *x.Conductor
+	}
+	return ""
+}
+
+func (x *NodeHistory) GetEventType() string {
+	if x != nil && x.EventType != nil {
+		return *x.EventType
+	}
+	return ""
+}
+
+func (x *NodeHistory) GetSeverity() string {
+	if x != nil && x.Severity != nil {
+		return *x.Severity
+	}
+	return ""
+}
+
+func (x *NodeHistory) GetEvent() string {
+	if x != nil && x.Event != nil {
+		return *x.Event
+	}
+	return ""
+}
+
+func (x *NodeHistory) GetUser() string {
+	if x != nil && x.User != nil {
+		return *x.User
+	}
+	return ""
+}
+
+func (x *NodeHistory) GetNodeId() int64 {
+	if x != nil && x.NodeId != nil {
+		return *x.NodeId
+	}
+	return 0
+}
+
+func (x *NodeHistory) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+func (x *NodeHistory) GetUpdatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdatedAt
+	}
+	return nil
+}
+
+func (x *NodeHistory) GetVersion() string {
+	if x != nil && x.Version != nil {
+		return *x.Version
+	}
+	return ""
+}
+
+type NodeInventory struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	InventoryData []byte                 `protobuf:"bytes,2,opt,name=inventory_data,json=inventoryData,proto3" json:"inventory_data,omitempty"`
+	PluginData    []byte                 `protobuf:"bytes,3,opt,name=plugin_data,json=pluginData,proto3" json:"plugin_data,omitempty"`
+	NodeId        *int64                 `protobuf:"varint,4,opt,name=node_id,json=nodeId,proto3,oneof" json:"node_id,omitempty"`
+	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	Version       *string                `protobuf:"bytes,7,opt,name=version,proto3,oneof" json:"version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NodeInventory) Reset() {
+	*x = NodeInventory{}
+	mi := &file_records_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NodeInventory) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NodeInventory) ProtoMessage() {}
+
+func (x *NodeInventory) ProtoReflect() protoreflect.Message {
+	mi := &file_records_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NodeInventory.ProtoReflect.Descriptor instead.
+func (*NodeInventory) Descriptor() ([]byte, []int) {
+	return file_records_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *NodeInventory) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *NodeInventory) GetInventoryData() []byte {
+	if x != nil {
+		return x.InventoryData
+	}
+	return nil
+}
+
+func (x *NodeInventory) GetPluginData() []byte {
+	if x != nil {
+		return x.PluginData
+	}
+	return nil
+}
+
+func (x *NodeInventory) GetNodeId() int64 {
+	if x != nil && x.NodeId != nil {
+		return *x.NodeId
+	}
+	return 0
+}
+
+func (x *NodeInventory) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+func (x *NodeInventory) GetUpdatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdatedAt
+	}
+	return nil
+}
+
+func (x *NodeInventory) GetVersion() string {
+	if x != nil && x.Version != nil {
+		return *x.Version
+	}
+	return ""
+}
+
 var file_records_proto_extTypes = []protoimpl.ExtensionInfo{
 	{
 		ExtendedType:  (*descriptorpb.FieldOptions)(nil),
@@ -1312,7 +2448,7 @@ var File_records_proto protoreflect.FileDescriptor
 
 const file_records_proto_rawDesc = "" +
 	"\n" +
-	"\rrecords.proto\x12\tironic.v1\x1a google/protobuf/descriptor.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd2\x13\n" +
+	"\rrecords.proto\x12\tironic.v1\x1a google/protobuf/descriptor.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe4\x1b\n" +
 	"\x04Node\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x18\n" +
 	"\x04uuid\x18\x02 \x01(\tB\x04\xa8\xf2'$R\x04uuid\x12.\n" +
@@ -1367,7 +2503,29 @@ const file_records_proto_rawDesc = "" +
 	"\n" +
 	"updated_at\x18( \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12&\n" +
 	"\x04tags\x18) \x03(\v2\x12.ironic.v1.NodeTagR\x04tags\x121\n" +
-	"\x14reservation_revision\x18* \x01(\x03R\x13reservationRevisionB\x10\n" +
+	"\x14reservation_revision\x18* \x01(\x03R\x13reservationRevision\x12#\n" +
+	"\aversion\x18+ \x01(\tB\x04\xa8\xf2'\x0fH\x17R\aversion\x88\x01\x01\x12%\n" +
+	"\vdeploy_step\x18, \x01(\fB\x04\xb0\xf2'\x01R\n" +
+	"deployStep\x12.\n" +
+	"\x0fconductor_group\x18- \x01(\tB\x05\xa8\xf2'\xff\x01R\x0econductorGroup\x12 \n" +
+	"\x05fault\x18. \x01(\tB\x05\xa8\xf2'\xff\x01H\x18R\x05fault\x88\x01\x01\x12,\n" +
+	"\x0fautomated_clean\x18/ \x01(\bH\x19R\x0eautomatedClean\x88\x01\x01\x12\x1c\n" +
+	"\tprotected\x180 \x01(\bR\tprotected\x12.\n" +
+	"\x10protected_reason\x181 \x01(\tH\x1aR\x0fprotectedReason\x88\x01\x01\x12 \n" +
+	"\x05owner\x182 \x01(\tB\x05\xa8\xf2'\xff\x01H\x1bR\x05owner\x88\x01\x01\x12\"\n" +
+	"\x06lessee\x183 \x01(\tB\x05\xa8\xf2'\xff\x01H\x1cR\x06lessee\x88\x01\x01\x12(\n" +
+	"\rallocation_id\x184 \x01(\x03H\x1dR\fallocationId\x88\x01\x01\x12%\n" +
+	"\vdescription\x185 \x01(\tH\x1eR\vdescription\x88\x01\x01\x121\n" +
+	"\x0ebios_interface\x186 \x01(\tB\x05\xa8\xf2'\xff\x01H\x1fR\rbiosInterface\x88\x01\x01\x125\n" +
+	"\x10rescue_interface\x187 \x01(\tB\x05\xa8\xf2'\xff\x01H R\x0frescueInterface\x88\x01\x01\x12\x1d\n" +
+	"\aretired\x188 \x01(\bH!R\aretired\x88\x01\x01\x12*\n" +
+	"\x0eretired_reason\x189 \x01(\tH\"R\rretiredReason\x88\x01\x01\x12'\n" +
+	"\fnetwork_data\x18: \x01(\fB\x04\xb0\xf2'\x01R\vnetworkData\x12&\n" +
+	"\tboot_mode\x18; \x01(\tB\x04\xa8\xf2'\x10H#R\bbootMode\x88\x01\x01\x12$\n" +
+	"\vsecure_boot\x18< \x01(\bH$R\n" +
+	"secureBoot\x88\x01\x01\x12 \n" +
+	"\x05shard\x18= \x01(\tB\x05\xa8\xf2'\xff\x01H%R\x05shard\x88\x01\x01\x12,\n" +
+	"\x06traits\x18> \x03(\v2\x14.ironic.v1.NodeTraitR\x06traitsB\x10\n" +
 	"\x0e_instance_uuidB\a\n" +
 	"\x05_nameB\r\n" +
 	"\v_chassis_idB\x0e\n" +
@@ -1390,14 +2548,35 @@ const file_records_proto_rawDesc = "" +
 	"\x10_power_interfaceB\x11\n" +
 	"\x0f_raid_interfaceB\x14\n" +
 	"\x12_storage_interfaceB\x13\n" +
-	"\x11_vendor_interface\"\xb1\x01\n" +
+	"\x11_vendor_interfaceB\n" +
+	"\n" +
+	"\b_versionB\b\n" +
+	"\x06_faultB\x12\n" +
+	"\x10_automated_cleanB\x13\n" +
+	"\x11_protected_reasonB\b\n" +
+	"\x06_ownerB\t\n" +
+	"\a_lesseeB\x10\n" +
+	"\x0e_allocation_idB\x0e\n" +
+	"\f_descriptionB\x11\n" +
+	"\x0f_bios_interfaceB\x13\n" +
+	"\x11_rescue_interfaceB\n" +
+	"\n" +
+	"\b_retiredB\x11\n" +
+	"\x0f_retired_reasonB\f\n" +
+	"\n" +
+	"_boot_modeB\x0e\n" +
+	"\f_secure_bootB\b\n" +
+	"\x06_shard\"\xe2\x01\n" +
 	"\aNodeTag\x12\x17\n" +
 	"\anode_id\x18\x01 \x01(\x03R\x06nodeId\x12\x17\n" +
 	"\x03tag\x18\x02 \x01(\tB\x05\xa8\xf2'\xff\x01R\x03tag\x129\n" +
 	"\n" +
 	"created_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
-	"updated_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"\xdc\x03\n" +
+	"updated_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12#\n" +
+	"\aversion\x18\x05 \x01(\tB\x04\xa8\xf2'\x0fH\x00R\aversion\x88\x01\x01B\n" +
+	"\n" +
+	"\b_version\"\xb7\x05\n" +
 	"\x04Port\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x18\n" +
 	"\x04uuid\x18\x02 \x01(\tB\x04\xa8\xf2'$R\x04uuid\x12#\n" +
@@ -1413,12 +2592,22 @@ const file_records_proto_rawDesc = "" +
 	"created_at\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
-	"updated_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAtB\n" +
+	"updated_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12#\n" +
+	"\aversion\x18\f \x01(\tB\x04\xa8\xf2'\x0fH\x03R\aversion\x88\x01\x01\x124\n" +
+	"\x10physical_network\x18\r \x01(\tB\x04\xa8\xf2'@H\x04R\x0fphysicalNetwork\x88\x01\x01\x12$\n" +
+	"\vis_smartnic\x18\x0e \x01(\bH\x05R\n" +
+	"isSmartnic\x88\x01\x01\x12\x1e\n" +
+	"\x04name\x18\x0f \x01(\tB\x05\xa8\xf2'\xff\x01H\x06R\x04name\x88\x01\x01B\n" +
 	"\n" +
 	"\b_addressB\n" +
 	"\n" +
 	"\b_node_idB\x0f\n" +
-	"\r_portgroup_id\"\x83\x04\n" +
+	"\r_portgroup_idB\n" +
+	"\n" +
+	"\b_versionB\x13\n" +
+	"\x11_physical_networkB\x0e\n" +
+	"\f_is_smartnicB\a\n" +
+	"\x05_name\"\xb4\x04\n" +
 	"\tPortgroup\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x18\n" +
 	"\x04uuid\x18\x02 \x01(\tB\x04\xa8\xf2'$R\x04uuid\x12\x1e\n" +
@@ -1436,13 +2625,16 @@ const file_records_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
-	"updated_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAtB\a\n" +
+	"updated_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12#\n" +
+	"\aversion\x18\r \x01(\tB\x04\xa8\xf2'\x0fH\x04R\aversion\x88\x01\x01B\a\n" +
 	"\x05_nameB\n" +
 	"\n" +
 	"\b_node_idB\n" +
 	"\n" +
 	"\b_addressB\a\n" +
-	"\x05_mode\"\x83\x02\n" +
+	"\x05_modeB\n" +
+	"\n" +
+	"\b_version\"\xb4\x02\n" +
 	"\aChassis\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x18\n" +
 	"\x04uuid\x18\x02 \x01(\tB\x04\xa8\xf2'$R\x04uuid\x12,\n" +
@@ -1451,8 +2643,11 @@ const file_records_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
-	"updated_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAtB\x0e\n" +
-	"\f_description\"\x82\x02\n" +
+	"updated_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12#\n" +
+	"\aversion\x18\a \x01(\tB\x04\xa8\xf2'\x0fH\x01R\aversion\x88\x01\x01B\x0e\n" +
+	"\f_descriptionB\n" +
+	"\n" +
+	"\b_version\"\xe3\x02\n" +
 	"\tConductor\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12!\n" +
 	"\bhostname\x18\x02 \x01(\tB\x05\xa8\xf2'\xff\x01R\bhostname\x12\x1e\n" +
@@ -1462,7 +2657,11 @@ const file_records_proto_rawDesc = "" +
 	"created_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
 	"updated_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12\x14\n" +
-	"\x05lease\x18\a \x01(\x03R\x05lease\"\xe6\x02\n" +
+	"\x05lease\x18\a \x01(\x03R\x05lease\x12#\n" +
+	"\aversion\x18\b \x01(\tB\x04\xa8\xf2'\x0fH\x00R\aversion\x88\x01\x01\x12.\n" +
+	"\x0fconductor_group\x18\t \x01(\tB\x05\xa8\xf2'\xff\x01R\x0econductorGroupB\n" +
+	"\n" +
+	"\b_version\"\x97\x03\n" +
 	"\x1aConductorHardwareInterface\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12!\n" +
 	"\fconductor_id\x18\x02 \x01(\x03R\vconductorId\x12*\n" +
@@ -1473,7 +2672,10 @@ const file_records_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
-	"updated_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"\xdf\x02\n" +
+	"updated_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12#\n" +
+	"\aversion\x18\t \x01(\tB\x04\xa8\xf2'\x0fH\x00R\aversion\x88\x01\x01B\n" +
+	"\n" +
+	"\b_version\"\x90\x03\n" +
 	"\x0fVolumeConnector\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x18\n" +
 	"\x04uuid\x18\x02 \x01(\tB\x04\xa8\xf2'$R\x04uuid\x12\x1c\n" +
@@ -1484,11 +2686,14 @@ const file_records_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
-	"updated_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAtB\n" +
+	"updated_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12#\n" +
+	"\aversion\x18\t \x01(\tB\x04\xa8\xf2'\x0fH\x03R\aversion\x88\x01\x01B\n" +
 	"\n" +
 	"\b_node_idB\a\n" +
 	"\x05_typeB\x0f\n" +
-	"\r_connector_id\"\xbf\x03\n" +
+	"\r_connector_idB\n" +
+	"\n" +
+	"\b_version\"\xf0\x03\n" +
 	"\fVolumeTarget\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x18\n" +
 	"\x04uuid\x18\x02 \x01(\tB\x04\xa8\xf2'$R\x04uuid\x12\x1c\n" +
@@ -1506,13 +2711,162 @@ const file_records_proto_rawDesc = "" +
 	"created_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
 	"updated_at\x18\n" +
-	" \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAtB\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12#\n" +
+	"\aversion\x18\v \x01(\tB\x04\xa8\xf2'\x0fH\x04R\aversion\x88\x01\x01B\n" +
 	"\n" +
 	"\b_node_idB\x0e\n" +
 	"\f_volume_typeB\r\n" +
 	"\v_boot_indexB\f\n" +
 	"\n" +
-	"_volume_id*9\n" +
+	"_volume_idB\n" +
+	"\n" +
+	"\b_version\"\xe8\x01\n" +
+	"\tNodeTrait\x12\x17\n" +
+	"\anode_id\x18\x01 \x01(\x03R\x06nodeId\x12\x1b\n" +
+	"\x05trait\x18\x02 \x01(\tB\x05\xa8\xf2'\xff\x01R\x05trait\x129\n" +
+	"\n" +
+	"created_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
+	"\n" +
+	"updated_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12#\n" +
+	"\aversion\x18\x05 \x01(\tB\x04\xa8\xf2'\x0fH\x00R\aversion\x88\x01\x01B\n" +
+	"\n" +
+	"\b_version\"\xed\x05\n" +
+	"\vBIOSSetting\x12\x17\n" +
+	"\anode_id\x18\x01 \x01(\x03R\x06nodeId\x12\x19\n" +
+	"\x04name\x18\x02 \x01(\tB\x05\xa8\xf2'\xff\x01R\x04name\x12\x19\n" +
+	"\x05value\x18\x03 \x01(\tH\x00R\x05value\x88\x01\x01\x121\n" +
+	"\x0eattribute_type\x18\x04 \x01(\tB\x05\xa8\xf2'\xff\x01H\x01R\rattributeType\x88\x01\x01\x12/\n" +
+	"\x10allowable_values\x18\x05 \x01(\fB\x04\xb0\xf2'\x02R\x0fallowableValues\x12$\n" +
+	"\vlower_bound\x18\x06 \x01(\x03H\x02R\n" +
+	"lowerBound\x88\x01\x01\x12\"\n" +
+	"\n" +
+	"max_length\x18\a \x01(\x03H\x03R\tmaxLength\x88\x01\x01\x12\"\n" +
+	"\n" +
+	"min_length\x18\b \x01(\x03H\x04R\tminLength\x88\x01\x01\x12 \n" +
+	"\tread_only\x18\t \x01(\bH\x05R\breadOnly\x88\x01\x01\x12*\n" +
+	"\x0ereset_required\x18\n" +
+	" \x01(\bH\x06R\rresetRequired\x88\x01\x01\x12\x1b\n" +
+	"\x06unique\x18\v \x01(\bH\aR\x06unique\x88\x01\x01\x12$\n" +
+	"\vupper_bound\x18\f \x01(\x03H\bR\n" +
+	"upperBound\x88\x01\x01\x129\n" +
+	"\n" +
+	"created_at\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
+	"\n" +
+	"updated_at\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12#\n" +
+	"\aversion\x18\x0f \x01(\tB\x04\xa8\xf2'\x0fH\tR\aversion\x88\x01\x01B\b\n" +
+	"\x06_valueB\x11\n" +
+	"\x0f_attribute_typeB\x0e\n" +
+	"\f_lower_boundB\r\n" +
+	"\v_max_lengthB\r\n" +
+	"\v_min_lengthB\f\n" +
+	"\n" +
+	"_read_onlyB\x11\n" +
+	"\x0f_reset_requiredB\t\n" +
+	"\a_uniqueB\x0e\n" +
+	"\f_upper_boundB\n" +
+	"\n" +
+	"\b_version\"V\n" +
+	"\x10NodeBIOSSettings\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x122\n" +
+	"\bsettings\x18\x02 \x03(\v2\x16.ironic.v1.BIOSSettingR\bsettings\"\xa4\x05\n" +
+	"\n" +
+	"Allocation\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x18\n" +
+	"\x04uuid\x18\x02 \x01(\tB\x04\xa8\xf2'$R\x04uuid\x12\x1e\n" +
+	"\x04name\x18\x03 \x01(\tB\x05\xa8\xf2'\xff\x01H\x00R\x04name\x88\x01\x01\x12\x1c\n" +
+	"\anode_id\x18\x04 \x01(\x03H\x01R\x06nodeId\x88\x01\x01\x12\x1a\n" +
+	"\x05state\x18\x05 \x01(\tB\x04\xa8\xf2'\x0fR\x05state\x12 \n" +
+	"\x05owner\x18\x06 \x01(\tB\x05\xa8\xf2'\xff\x01H\x02R\x05owner\x88\x01\x01\x12\"\n" +
+	"\n" +
+	"last_error\x18\a \x01(\tH\x03R\tlastError\x88\x01\x01\x120\n" +
+	"\x0eresource_class\x18\b \x01(\tB\x04\xa8\xf2'PH\x04R\rresourceClass\x88\x01\x01\x12\x1c\n" +
+	"\x06traits\x18\t \x01(\fB\x04\xb0\xf2'\x02R\x06traits\x12-\n" +
+	"\x0fcandidate_nodes\x18\n" +
+	" \x01(\fB\x04\xb0\xf2'\x02R\x0ecandidateNodes\x12\x1a\n" +
+	"\x05extra\x18\v \x01(\fB\x04\xb0\xf2'\x01R\x05extra\x122\n" +
+	"\x12conductor_affinity\x18\f \x01(\x03H\x05R\x11conductorAffinity\x88\x01\x01\x129\n" +
+	"\n" +
+	"created_at\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
+	"\n" +
+	"updated_at\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12#\n" +
+	"\aversion\x18\x0f \x01(\tB\x04\xa8\xf2'\x0fH\x06R\aversion\x88\x01\x01B\a\n" +
+	"\x05_nameB\n" +
+	"\n" +
+	"\b_node_idB\b\n" +
+	"\x06_ownerB\r\n" +
+	"\v_last_errorB\x11\n" +
+	"\x0f_resource_classB\x15\n" +
+	"\x13_conductor_affinityB\n" +
+	"\n" +
+	"\b_version\"\xcd\x02\n" +
+	"\x0eDeployTemplate\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x18\n" +
+	"\x04uuid\x18\x02 \x01(\tB\x04\xa8\xf2'$R\x04uuid\x12\x19\n" +
+	"\x04name\x18\x03 \x01(\tB\x05\xa8\xf2'\xff\x01R\x04name\x12\x1a\n" +
+	"\x05extra\x18\x04 \x01(\fB\x04\xb0\xf2'\x01R\x05extra\x129\n" +
+	"\n" +
+	"created_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
+	"\n" +
+	"updated_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12#\n" +
+	"\aversion\x18\a \x01(\tB\x04\xa8\xf2'\x0fH\x00R\aversion\x88\x01\x01\x123\n" +
+	"\x05steps\x18\b \x03(\v2\x1d.ironic.v1.DeployTemplateStepR\x05stepsB\n" +
+	"\n" +
+	"\b_version\"\xef\x02\n" +
+	"\x12DeployTemplateStep\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12,\n" +
+	"\x12deploy_template_id\x18\x02 \x01(\x03R\x10deployTemplateId\x12#\n" +
+	"\tinterface\x18\x03 \x01(\tB\x05\xa8\xf2'\xff\x01R\tinterface\x12\x19\n" +
+	"\x04step\x18\x04 \x01(\tB\x05\xa8\xf2'\xff\x01R\x04step\x12\x18\n" +
+	"\x04args\x18\x05 \x01(\fB\x04\xb0\xf2'\x01R\x04args\x12\x1a\n" +
+	"\bpriority\x18\x06 \x01(\x03R\bpriority\x129\n" +
+	"\n" +
+	"created_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
+	"\n" +
+	"updated_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12#\n" +
+	"\aversion\x18\t \x01(\tB\x04\xa8\xf2'\x0fH\x00R\aversion\x88\x01\x01B\n" +
+	"\n" +
+	"\b_version\"\xfc\x03\n" +
+	"\vNodeHistory\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x18\n" +
+	"\x04uuid\x18\x02 \x01(\tB\x04\xa8\xf2'$R\x04uuid\x12(\n" +
+	"\tconductor\x18\x03 \x01(\tB\x05\xa8\xf2'\xff\x01H\x00R\tconductor\x88\x01\x01\x12)\n" +
+	"\n" +
+	"event_type\x18\x04 \x01(\tB\x05\xa8\xf2'\xff\x01H\x01R\teventType\x88\x01\x01\x12&\n" +
+	"\bseverity\x18\x05 \x01(\tB\x05\xa8\xf2'\xff\x01H\x02R\bseverity\x88\x01\x01\x12\x19\n" +
+	"\x05event\x18\x06 \x01(\tH\x03R\x05event\x88\x01\x01\x12\x1d\n" +
+	"\x04user\x18\a \x01(\tB\x04\xa8\xf2' H\x04R\x04user\x88\x01\x01\x12\x1c\n" +
+	"\anode_id\x18\b \x01(\x03H\x05R\x06nodeId\x88\x01\x01\x129\n" +
+	"\n" +
+	"created_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
+	"\n" +
+	"updated_at\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12#\n" +
+	"\aversion\x18\v \x01(\tB\x04\xa8\xf2'\x0fH\x06R\aversion\x88\x01\x01B\f\n" +
+	"\n" +
+	"_conductorB\r\n" +
+	"\v_event_typeB\v\n" +
+	"\t_severityB\b\n" +
+	"\x06_eventB\a\n" +
+	"\x05_userB\n" +
+	"\n" +
+	"\b_node_idB\n" +
+	"\n" +
+	"\b_version\"\xc4\x02\n" +
+	"\rNodeInventory\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12+\n" +
+	"\x0einventory_data\x18\x02 \x01(\fB\x04\xb0\xf2'\x01R\rinventoryData\x12%\n" +
+	"\vplugin_data\x18\x03 \x01(\fB\x04\xb0\xf2'\x01R\n" +
+	"pluginData\x12\x1c\n" +
+	"\anode_id\x18\x04 \x01(\x03H\x00R\x06nodeId\x88\x01\x01\x129\n" +
+	"\n" +
+	"created_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
+	"\n" +
+	"updated_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12#\n" +
+	"\aversion\x18\a \x01(\tB\x04\xa8\xf2'\x0fH\x01R\aversion\x88\x01\x01B\n" +
+	"\n" +
+	"\b_node_idB\n" +
+	"\n" +
+	"\b_version*9\n" +
 	"\bJSONKind\x12\r\n" +
 	"\tJSON_NONE\x10\x00\x12\x0f\n" +
 	"\vJSON_OBJECT\x10\x01\x12\r\n" +
@@ -1533,7 +2887,7 @@ func file_records_proto_rawDescGZIP() []byte {
 }
 
 var file_records_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_records_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_records_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_records_proto_goTypes = []any{
 	(JSONKind)(0),                      // 0: ironic.v1.JSONKind
 	(*Node)(nil),                       // 1: ironic.v1.Node
@@ -1545,40 +2899,65 @@ var file_records_proto_goTypes = []any{
 	(*ConductorHardwareInterface)(nil), // 7: ironic.v1.ConductorHardwareInterface
 	(*VolumeConnector)(nil),            // 8: ironic.v1.VolumeConnector
 	(*VolumeTarget)(nil),               // 9: ironic.v1.VolumeTarget
-	(*timestamppb.Timestamp)(nil),      // 10: google.protobuf.Timestamp
-	(*descriptorpb.FieldOptions)(nil),  // 11: google.protobuf.FieldOptions
+	(*NodeTrait)(nil),                  // 10: ironic.v1.NodeTrait
+	(*BIOSSetting)(nil),                // 11: ironic.v1.BIOSSetting
+	(*NodeBIOSSettings)(nil),           // 12: ironic.v1.NodeBIOSSettings
+	(*Allocation)(nil),                 // 13: ironic.v1.Allocation
+	(*DeployTemplate)(nil),             // 14: ironic.v1.DeployTemplate
+	(*DeployTemplateStep)(nil),         // 15: ironic.v1.DeployTemplateStep
+	(*NodeHistory)(nil),                // 16: ironic.v1.NodeHistory
+	(*NodeInventory)(nil),              // 17: ironic.v1.NodeInventory
+	(*timestamppb.Timestamp)(nil),      // 18: google.protobuf.Timestamp
+	(*descriptorpb.FieldOptions)(nil),  // 19: google.protobuf.FieldOptions
 }
 var file_records_proto_depIdxs = []int32{
-	10, // 0: ironic.v1.Node.provision_updated_at:type_name -> google.protobuf.Timestamp
-	10, // 1: ironic.v1.Node.inspection_started_at:type_name -> google.protobuf.Timestamp
-	10, // 2: ironic.v1.Node.inspection_finished_at:type_name -> google.protobuf.Timestamp
-	10, // 3: ironic.v1.Node.created_at:type_name -> google.protobuf.Timestamp
-	10, // 4: ironic.v1.Node.updated_at:type_name -> google.protobuf.Timestamp
+	18, // 0: ironic.v1.Node.provision_updated_at:type_name -> google.protobuf.Timestamp
+	18, // 1: ironic.v1.Node.inspection_started_at:type_name -> google.protobuf.Timestamp
+	18, // 2: ironic.v1.Node.inspection_finished_at:type_name -> google.protobuf.Timestamp
+	18, // 3: ironic.v1.Node.created_at:type_name -> google.protobuf.Timestamp
+	18, // 4: ironic.v1.Node.updated_at:type_name -> google.protobuf.Timestamp
 	2,  // 5: ironic.v1.Node.tags:type_name -> ironic.v1.NodeTag
-	10, // 6: ironic.v1.NodeTag.created_at:type_name -> google.protobuf.Timestamp
-	10, // 7: ironic.v1.NodeTag.updated_at:type_name -> google.protobuf.Timestamp
-	10, // 8: ironic.v1.Port.created_at:type_name -> google.protobuf.Timestamp
-	10, // 9: ironic.v1.Port.updated_at:type_name -> google.protobuf.Timestamp
-	10, // 10: ironic.v1.Portgroup.created_at:type_name -> google.protobuf.Timestamp
-	10, // 11: ironic.v1.Portgroup.updated_at:type_name -> google.protobuf.Timestamp
-	10, // 12: ironic.v1.Chassis.created_at:type_name -> google.protobuf.Timestamp
-	10, // 13: ironic.v1.Chassis.updated_at:type_name -> google.protobuf.Timestamp
-	10, // 14: ironic.v1.Conductor.created_at:type_name -> google.protobuf.Timestamp
-	10, // 15: ironic.v1.Conductor.updated_at:type_name -> google.protobuf.Timestamp
-	10, // 16: ironic.v1.ConductorHardwareInterface.created_at:type_name -> google.protobuf.Timestamp
-	10, // 17: ironic.v1.ConductorHardwareInterface.updated_at:type_name -> google.protobuf.Timestamp
-	10, // 18: ironic.v1.VolumeConnector.created_at:type_name -> google.protobuf.Timestamp
-	10, // 19: ironic.v1.VolumeConnector.updated_at:type_name -> google.protobuf.Timestamp
-	10, // 20: ironic.v1.VolumeTarget.created_at:type_name -> google.protobuf.Timestamp
-	10, // 21: ironic.v1.VolumeTarget.updated_at:type_name -> google.protobuf.Timestamp
-	11, // 22: ironic.v1.max_len:extendee -> google.protobuf.FieldOptions
-	11, // 23: ironic.v1.json:extendee -> google.protobuf.FieldOptions
-	0,  // 24: ironic.v1.json:type_name -> ironic.v1.JSONKind
-	25, // [25:25] is the sub-list for method output_type
-	25, // [25:25] is the sub-list for method input_type
-	24, // [24:25] is the sub-list for extension type_name
-	22, // [22:24] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	10, // 6: ironic.v1.Node.traits:type_name -> ironic.v1.NodeTrait
+	18, // 7: ironic.v1.NodeTag.created_at:type_name -> google.protobuf.Timestamp
+	18, // 8: ironic.v1.NodeTag.updated_at:type_name -> google.protobuf.Timestamp
+	18, // 9: ironic.v1.Port.created_at:type_name -> google.protobuf.Timestamp
+	18, // 10: ironic.v1.Port.updated_at:type_name -> google.protobuf.Timestamp
+	18, // 11: ironic.v1.Portgroup.created_at:type_name -> google.protobuf.Timestamp
+	18, // 12: ironic.v1.Portgroup.updated_at:type_name -> google.protobuf.Timestamp
+	18, // 13: ironic.v1.Chassis.created_at:type_name -> google.protobuf.Timestamp
+	18, // 14: ironic.v1.Chassis.updated_at:type_name -> google.protobuf.Timestamp
+	18, // 15: ironic.v1.Conductor.created_at:type_name -> google.protobuf.Timestamp
+	18, // 16: ironic.v1.Conductor.updated_at:type_name -> google.protobuf.Timestamp
+	18, // 17: ironic.v1.ConductorHardwareInterface.created_at:type_name -> google.protobuf.Timestamp
+	18, // 18: ironic.v1.ConductorHardwareInterface.updated_at:type_name -> google.protobuf.Timestamp
+	18, // 19: ironic.v1.VolumeConnector.created_at:type_name -> google.protobuf.Timestamp
+	18, // 20: ironic.v1.VolumeConnector.updated_at:type_name -> google.protobuf.Timestamp
+	18, // 21: ironic.v1.VolumeTarget.created_at:type_name -> google.protobuf.Timestamp
+	18, // 22: ironic.v1.VolumeTarget.updated_at:type_name -> google.protobuf.Timestamp
+	18, // 23: ironic.v1.NodeTrait.created_at:type_name -> google.protobuf.Timestamp
+	18, // 24: ironic.v1.NodeTrait.updated_at:type_name -> google.protobuf.Timestamp
+	18, // 25: ironic.v1.BIOSSetting.created_at:type_name -> google.protobuf.Timestamp
+	18, // 26: ironic.v1.BIOSSetting.updated_at:type_name -> google.protobuf.Timestamp
+	11, // 27: ironic.v1.NodeBIOSSettings.settings:type_name -> ironic.v1.BIOSSetting
+	18, // 28: ironic.v1.Allocation.created_at:type_name -> google.protobuf.Timestamp
+	18, // 29: ironic.v1.Allocation.updated_at:type_name -> google.protobuf.Timestamp
+	18, // 30: ironic.v1.DeployTemplate.created_at:type_name -> google.protobuf.Timestamp
+	18, // 31: ironic.v1.DeployTemplate.updated_at:type_name -> google.protobuf.Timestamp
+	15, // 32: ironic.v1.DeployTemplate.steps:type_name -> ironic.v1.DeployTemplateStep
+	18, // 33: ironic.v1.DeployTemplateStep.created_at:type_name -> google.protobuf.Timestamp
+	18, // 34: ironic.v1.DeployTemplateStep.updated_at:type_name -> google.protobuf.Timestamp
+	18, // 35: ironic.v1.NodeHistory.created_at:type_name -> google.protobuf.Timestamp
+	18, // 36: ironic.v1.NodeHistory.updated_at:type_name -> google.protobuf.Timestamp
+	18, // 37: ironic.v1.NodeInventory.created_at:type_name -> google.protobuf.Timestamp
+	18, // 38: ironic.v1.NodeInventory.updated_at:type_name -> google.protobuf.Timestamp
+	19, // 39: ironic.v1.max_len:extendee -> google.protobuf.FieldOptions
+	19, // 40: ironic.v1.json:extendee -> google.protobuf.FieldOptions
+	0,  // 41: ironic.v1.json:type_name -> ironic.v1.JSONKind
+	42, // [42:42] is the sub-list for method output_type
+	42, // [42:42] is the sub-list for method input_type
+	41, // [41:42] is the sub-list for extension type_name
+	39, // [39:41] is the sub-list for extension extendee
+	0,  // [0:39] is the sub-list for field type_name
 }
 
 func init() { file_records_proto_init() }
@@ -1587,18 +2966,28 @@ func file_records_proto_init() {
 		return
 	}
 	file_records_proto_msgTypes[0].OneofWrappers = []any{}
+	file_records_proto_msgTypes[1].OneofWrappers = []any{}
 	file_records_proto_msgTypes[2].OneofWrappers = []any{}
 	file_records_proto_msgTypes[3].OneofWrappers = []any{}
 	file_records_proto_msgTypes[4].OneofWrappers = []any{}
+	file_records_proto_msgTypes[5].OneofWrappers = []any{}
+	file_records_proto_msgTypes[6].OneofWrappers = []any{}
 	file_records_proto_msgTypes[7].OneofWrappers = []any{}
 	file_records_proto_msgTypes[8].OneofWrappers = []any{}
+	file_records_proto_msgTypes[9].OneofWrappers = []any{}
+	file_records_proto_msgTypes[10].OneofWrappers = []any{}
+	file_records_proto_msgTypes[12].OneofWrappers = []any{}
+	file_records_proto_msgTypes[13].OneofWrappers = []any{}
+	file_records_proto_msgTypes[14].OneofWrappers = []any{}
+	file_records_proto_msgTypes[15].OneofWrappers = []any{}
+	file_records_proto_msgTypes[16].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_records_proto_rawDesc), len(file_records_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   9,
+			NumMessages:   17,
 			NumExtensions: 2,
 			NumServices:   0,
 		},
