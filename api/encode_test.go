@@ -33,7 +33,7 @@ func TestEncodeRecords(t *testing.T) {
 		string(node["created_at"]) != `"2026-01-02T03:04:05.000006+00:00"` || string(node["instance_uuid"]) != "null" {
 		t.Fatalf("node: %s", back[0])
 	}
-	if string(back[1]) != `{"id":1,"hostname":"h","drivers":["x"],"online":false,"created_at":null,"updated_at":null}` {
+	if string(back[1]) != `{"id":1,"hostname":"h","drivers":["x"],"online":false,"created_at":null,"updated_at":null,"version":null,"conductor_group":""}` {
 		t.Fatalf("conductor: %s", back[1])
 	}
 	if string(back[2]) != `[[1,null,true,["a"]]]` || string(back[3]) != `{"d":["h"]}` {
