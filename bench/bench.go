@@ -23,6 +23,7 @@ import (
 type Config struct {
 	N         int           // nodes in the data set
 	Seed      uint64        // data set seed
+	Shape     string        // node shape: ShapeSeed (default) or Shape214
 	Workloads []string      // "W1".."W6"; empty: all
 	Duration  time.Duration // W4 and W5 run time per measurement
 	Repeat    int           // measurements per figure; the median is reported
@@ -65,6 +66,13 @@ func (cfg Config) checked() (Config, error) {
 	if len(cfg.Ks) == 0 {
 		cfg.Ks = []int{1, 8, 32}
 	}
+	switch cfg.Shape {
+	case "":
+		cfg.Shape = ShapeSeed
+	case ShapeSeed, Shape214:
+	default:
+		return cfg, fmt.Errorf("bench: unknown node shape %q (want %s or %s)", cfg.Shape, ShapeSeed, Shape214)
+	}
 	return cfg, nil
 }
 
@@ -79,7 +87,7 @@ func Run(ctx context.Context, cli *clientv3.Client, cfg Config) ([]Result, error
 	if err != nil {
 		return nil, err
 	}
-	data := NewDataset(cfg.N, cfg.Seed)
+	data := NewShapedDataset(cfg.N, cfg.Seed, cfg.Shape)
 	var results []Result
 	add := func(rs []Result, err error) error {
 		results = append(results, rs...)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/ironic-etcd/ironic-etcd/etcdstore"
 	"strings"
 	"testing"
 	"time"
@@ -126,5 +127,31 @@ func TestRunViaAPI(t *testing.T) {
 		if !seen {
 			t.Errorf("no figure %q:\n%s", fig, log.String())
 		}
+	}
+}
+
+// The 21.4 shape loads nodes and ports with the columns a 21.4 conductor
+// writes; an unknown shape is refused before anything is written.
+func TestShape214Loads(t *testing.T) {
+	cli, ctx := startMember(t)
+	cfg := Config{N: 20, Seed: 1, Duration: 100 * time.Millisecond, Repeat: 1, Workloads: []string{"W1"}, Prefix: "/bench-shape/", Shape: Shape214}
+	if _, err := Run(ctx, cli, cfg); err != nil {
+		t.Fatal(err)
+	}
+	s, err := etcdstore.New(cli, etcdstore.WithPrefix(cfg.Prefix))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.GetNodeByName(ctx, "node-000003")
+	if err != nil || n.GetOwner() != "project-03" || n.GetVersion() != "1.37" || n.GetRescueInterface() != "no-rescue" {
+		t.Fatalf("%v %v", n, err)
+	}
+	ports, err := s.GetPortsByNodeID(ctx, n.Id, etcdstore.ListOptions{})
+	if err != nil || len(ports) != 2 || ports[0].GetPhysicalNetwork() != "physnet1" || ports[0].GetVersion() != "1.11" {
+		t.Fatalf("%v %v", ports, err)
+	}
+	cfg.Shape, cfg.Prefix = "20.1", "/bench-shape-bad/"
+	if _, err := Run(ctx, cli, cfg); err == nil || !strings.Contains(err.Error(), "unknown node shape") {
+		t.Fatalf("unknown shape: %v", err)
 	}
 }

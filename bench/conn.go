@@ -38,7 +38,7 @@ func (c storeConn) enroll(ctx context.Context, spec NodeSpec) error {
 		return err
 	}
 	for _, m := range spec.MACs {
-		if _, err := c.s.CreatePort(ctx, etcdstore.Values{"node_id": node.Id, "address": m}); err != nil {
+		if _, err := c.s.CreatePort(ctx, spec.portValues(node.Id, m)); err != nil {
 			return fmt.Errorf("port %s: %w", m, err)
 		}
 	}
@@ -155,7 +155,7 @@ func (c apiConn) enroll(ctx context.Context, spec NodeSpec) error {
 		return err
 	}
 	for _, m := range spec.MACs {
-		if err := c.call(ctx, "create_port", apiArgs{"values": apiArgs{"node_id": node.ID, "address": m}}, nil); err != nil {
+		if err := c.call(ctx, "create_port", apiArgs{"values": spec.portValues(node.ID, m)}, nil); err != nil {
 			return err
 		}
 	}

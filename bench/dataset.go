@@ -22,12 +22,35 @@ type NodeSpec struct {
 	Name   string
 	MACs   [2]string
 	Tags   []string
+	// PortColumns are added to each port's values (the 21.4 shape's).
+	PortColumns etcdstore.Values
+}
+
+// portValues are the create_port values of the port with this MAC.
+func (n NodeSpec) portValues(nodeID int64, mac string) etcdstore.Values {
+	v := etcdstore.Values{"node_id": nodeID, "address": mac}
+	for k, x := range n.PortColumns {
+		v[k] = x
+	}
+	return v
 }
 
 var drivers = []string{"ipmi", "redfish", "fake-hardware"}
 
-// NewDataset builds n nodes from seed.
-func NewDataset(n int, seed uint64) *Dataset {
+// Node shapes: the data set of WORKLOADS.md as the seed's schema has it,
+// or as an Ironic 21.4 conductor writes it (every create carries the
+// object version, the conductor group, an owner and the interfaces).
+const (
+	ShapeSeed = "seed"
+	Shape214  = "21.4"
+)
+
+// NewDataset builds n nodes from seed, in the seed's shape.
+func NewDataset(n int, seed uint64) *Dataset { return NewShapedDataset(n, seed, ShapeSeed) }
+
+// NewShapedDataset builds n nodes from seed in the given shape; the same
+// seed gives the same nodes in either shape, plus the 21.4 columns.
+func NewShapedDataset(n int, seed uint64, shape string) *Dataset {
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	d := &Dataset{Nodes: make([]NodeSpec, n)}
 	for i := range d.Nodes {
@@ -67,13 +90,40 @@ func NewDataset(n int, seed uint64) *Dataset {
 			inst := uuid.Must(uuid.NewRandomFromReader(rng32{rng}))
 			v["instance_uuid"] = inst.String()
 		}
-		d.Nodes[i] = NodeSpec{
+		var portColumns etcdstore.Values
+		if shape == Shape214 {
+			add214Columns(v, i)
+			portColumns = etcdstore.Values{"version": "1.11", "physical_network": "physnet1", "is_smartnic": false}
+		}
+		d.Nodes[i] = NodeSpec{PortColumns: portColumns,
 			Values: v, UUID: id.String(), Name: name,
 			MACs: [2]string{mac(2 * i), mac(2*i + 1)},
 			Tags: []string{fmt.Sprintf("rack-%d", i%40), fmt.Sprintf("zone-%d", i%3)},
 		}
 	}
 	return d
+}
+
+// add214Columns adds what a 21.4 conductor sends on create_node, with
+// values of a realistic size: the object version, the conductor group,
+// the project that owns the node, every interface and the 21.4 JSON
+// columns.
+func add214Columns(v etcdstore.Values, i int) {
+	v["version"] = "1.37"
+	v["conductor_group"] = ""
+	v["owner"] = fmt.Sprintf("project-%02d", i%16)
+	v["description"] = fmt.Sprintf("rack %d, slot %d", i%40, i%42)
+	v["shard"] = fmt.Sprintf("shard-%d", i%8)
+	v["automated_clean"] = true
+	v["boot_mode"] = "uefi"
+	v["secure_boot"] = false
+	for _, iface := range []string{"bios", "boot", "console", "deploy", "inspect", "management",
+		"network", "power", "raid", "rescue", "storage", "vendor"} {
+		v[iface+"_interface"] = "no-" + iface
+	}
+	v["network_data"] = map[string]any{"links": []any{}, "networks": []any{}, "services": []any{}}
+	v["driver_internal_info"] = map[string]any{"last_power_state_change": "2026-11-01T00:00:00.000000",
+		"agent_version": "9.4.1", "is_whole_disk_image": true}
 }
 
 func mac(n int) string {

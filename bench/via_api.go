@@ -32,7 +32,7 @@ func RunViaAPI(ctx context.Context, cli *clientv3.Client, cfg Config) ([]Result,
 		return nil, err
 	}
 	defer direct.Close()
-	data := NewDataset(cfg.N, cfg.Seed)
+	data := NewShapedDataset(cfg.N, cfg.Seed, cfg.Shape)
 	results, err := runEnroll(ctx, cli, direct, data, cfg)
 	if err != nil {
 		return results, err

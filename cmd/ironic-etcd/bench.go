@@ -84,6 +84,7 @@ prefix, or --prefix, which must be empty).`,
 	f.IntVar(&cfg.Repeat, "repeat", 3, "measurements per figure (the median is reported)")
 	f.IntSliceVar(&cfg.Ks, "k", []int{1, 8, 32}, "W5 worker counts")
 	f.Uint64Var(&cfg.Seed, "seed", 1, "data set seed")
+	f.StringVar(&cfg.Shape, "shape", bench.ShapeSeed, "node shape: seed (WORKLOADS.md) or 21.4 (the columns a 21.4 conductor writes)")
 	f.BoolVarP(&quiet, "quiet", "q", false, "no progress bars or log lines")
 	f.BoolVar(&viaAPI, "via-api", false, "run W1-W6 through the HTTP API (served in this process), with the in-process store as the baseline")
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
