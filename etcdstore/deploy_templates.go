@@ -26,7 +26,9 @@ var deployTemplatesTable = &table{
 		}},
 		{name: "uuid", columns: []string{"uuid"}, clash: errTemplateExists},
 	},
-	notFound:      func(id string) error { return errNotFound(ErrDeployTemplateNotFound, "deploy template", "template", id) },
+	notFound: func(id string) error {
+		return errNotFound(ErrDeployTemplateNotFound, "deploy template", "template", id)
+	},
 	alreadyExists: errTemplateExists,
 	fillDerived:   stepsOwnedBy,
 }

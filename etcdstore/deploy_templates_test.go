@@ -126,7 +126,9 @@ func TestDeployTemplateCreateInvalidSteps(t *testing.T) {
 	}
 }
 
-func isInvalid(err error) bool { return err != nil && errors.Is(err, etcdstore.ErrInvalidParameterValue) }
+func isInvalid(err error) bool {
+	return err != nil && errors.Is(err, etcdstore.ErrInvalidParameterValue)
+}
 
 func TestDeployTemplateUpdateName(t *testing.T) {
 	f := newFixture(t)
@@ -401,4 +403,21 @@ func TestConcurrentDeployTemplateRename(t *testing.T) {
 			t.Fatalf("template %d: %v %v (update: %v)", i, got, gerr, err)
 		}
 	}
+}
+
+// 16 writers of one template uuid under different names: one wins.
+func TestConcurrentDeployTemplateUUID(t *testing.T) {
+	f := newFixture(t)
+	errs := make([]error, 16)
+	var wg sync.WaitGroup
+	for i := range errs {
+		s := newFixture(t, etcdstore.WithPrefix(f.prefix))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = s.CreateDeployTemplate(f.ctx, etcdstore.Values{"uuid": uuidA, "name": "CUSTOM_U" + id(int64(i))})
+		}()
+	}
+	wg.Wait()
+	exactlyOneWins(t, errs, etcdstore.ErrDeployTemplateAlreadyExists)
 }
