@@ -111,10 +111,14 @@ func templateRaceCases() []raceCase {
 				return w.victim.CreateNodeInventory(ctx, etcdstore.Values{"node_id": w.id["node"]})
 			}},
 		{name: "destroy_node, history record created", setup: setupNodeWithHistory, scope: nodeTreeWithHistory, errs: nodeGone,
-			call:  func(ctx context.Context, w *world) (any, error) { return nil, w.victim.DestroyNode(ctx, w.uuid["node"]) },
+			call: func(ctx context.Context, w *world) (any, error) {
+				return nil, w.victim.DestroyNode(ctx, w.uuid["node"])
+			},
 			rival: mayLose(func(ctx context.Context, w *world) error { return w.makeHistory(ctx, "rival", "node") })},
 		{name: "destroy_node, inventory created", setup: setupNodeWithHistory, scope: nodeTreeWithHistory, errs: nodeGone,
-			call:  func(ctx context.Context, w *world) (any, error) { return nil, w.victim.DestroyNode(ctx, w.uuid["node"]) },
+			call: func(ctx context.Context, w *world) (any, error) {
+				return nil, w.victim.DestroyNode(ctx, w.uuid["node"])
+			},
 			rival: mayLose(func(ctx context.Context, w *world) error { return w.makeInventory(ctx, "rival", "node") })},
 		{name: "bulk_delete_node_history_records, node destroyed", setup: setupNodeWithHistory, errs: nil,
 			scope: func(w *world, s *snapshot) []string {
