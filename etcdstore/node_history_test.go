@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -228,5 +229,37 @@ func TestNodeHistoryPurgeThenDelete(t *testing.T) {
 	again, err := f.QueryNodeHistoryRecordsForPurge(f.ctx, 1, etcdstore.HistoryPurgeLimits{MaxEntries: 1})
 	if err != nil || len(again) != 0 {
 		t.Fatal(again, err)
+	}
+}
+
+// 16 writers of one explicit id, for history and for inventory: one wins.
+func TestConcurrentHistoryAndInventoryID(t *testing.T) {
+	f := newFixture(t)
+	n := f.mustNode(t, nil)
+	for _, c := range []struct {
+		create func(s *fixture) error
+		loser  error
+	}{
+		{func(s *fixture) error {
+			_, err := s.CreateNodeHistory(s.ctx, etcdstore.Values{"id": 99, "node_id": n.Id})
+			return err
+		}, etcdstore.ErrNodeHistoryAlreadyExists},
+		{func(s *fixture) error {
+			_, err := s.CreateNodeInventory(s.ctx, etcdstore.Values{"id": 99, "node_id": n.Id})
+			return err
+		}, etcdstore.ErrNodeInventoryAlreadyExists},
+	} {
+		errs := make([]error, 16)
+		var wg sync.WaitGroup
+		for i := range errs {
+			s := newFixture(t, etcdstore.WithPrefix(f.prefix))
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = c.create(s)
+			}()
+		}
+		wg.Wait()
+		exactlyOneWins(t, errs, c.loser)
 	}
 }
