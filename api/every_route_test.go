@@ -151,6 +151,9 @@ func TestEveryRouteThroughHTTP(t *testing.T) {
 		t.Fatalf("offline ids %v", got)
 	}
 
+	s.ok(t, "update_node", obj{"node_id": nodeID, "values": obj{"conductor_affinity": 77}})
+	exerciseTemplateRoutes(t, s, nodeID)
+
 	s.ok(t, "destroy_volume_target", obj{"ident": vt["uuid"]})
 	s.ok(t, "destroy_volume_connector", obj{"ident": vc["uuid"]})
 	s.ok(t, "destroy_port", obj{"port_id": port["uuid"]})

@@ -32,6 +32,9 @@ var (
 	ErrVolumeTargetNotFound    = sentinel("VolumeTargetNotFound", ErrNotFound)
 	ErrConductorNotFound       = sentinel("ConductorNotFound", ErrNotFound)
 	ErrInstanceNotFound        = sentinel("InstanceNotFound", ErrNotFound)
+	ErrDeployTemplateNotFound  = sentinel("DeployTemplateNotFound", ErrNotFound)
+	ErrNodeHistoryNotFound     = sentinel("NodeHistoryNotFound", ErrNotFound)
+	ErrNodeInventoryNotFound   = sentinel("NodeInventoryNotFound", ErrNotFound)
 	// ErrLeaseNotFound: a write bound to a lease (WithLease,
 	// WithConductorLease) named one that expired or was revoked; nothing
 	// was written. Not an Ironic exception: the session is gone.
@@ -52,6 +55,13 @@ var (
 	ErrVolumeTargetBootIndexAlreadyExists    = sentinel("VolumeTargetBootIndexAlreadyExists", ErrConflict)
 	ErrNodeLocked                            = sentinel("NodeLocked", ErrConflict)
 	ErrNodeAssociated                        = sentinel("NodeAssociated", ErrConflict)
+	ErrDeployTemplateAlreadyExists           = sentinel("DeployTemplateAlreadyExists", ErrConflict)
+	ErrDeployTemplateDuplicateName           = sentinel("DeployTemplateDuplicateName", ErrConflict)
+	ErrNodeInventoryAlreadyExists            = sentinel("NodeInventoryAlreadyExists", ErrConflict)
+	// ErrNodeHistoryAlreadyExists: an explicit id already taken. 21.4's
+	// create_node_history raises exception.NodeHistoryAlreadyExists, which
+	// its exception module does not define (an AttributeError there).
+	ErrNodeHistoryAlreadyExists = sentinel("NodeHistoryAlreadyExists", ErrConflict)
 
 	ErrConductorAlreadyRegistered                   = sentinel("ConductorAlreadyRegistered", ErrInternal)
 	ErrConductorHardwareInterfacesAlreadyRegistered = sentinel("ConductorHardwareInterfacesAlreadyRegistered", ErrInternal)

@@ -11,11 +11,12 @@ import (
 
 // nodeChildren are the tables whose records belong to a node through
 // node_id and go with it.
-var nodeChildren = []*table{portsTable, portgroupsTable, volumeConnectorsTable, volumeTargetsTable}
+var nodeChildren = []*table{portsTable, portgroupsTable, volumeConnectorsTable, volumeTargetsTable,
+	nodeHistoryTable, nodeInventoryTable}
 
 // DestroyNode removes node nodeID (id or uuid) with its lock, tags, ports,
-// portgroups, volume connectors and volume targets. InvalidIdentity,
-// NodeNotFound.
+// portgroups, volume connectors, volume targets, history and inventory.
+// InvalidIdentity, NodeNotFound.
 //
 // Everything goes in one transaction that compares the node's and every
 // child's revision and that no child was added since the children were

@@ -29,6 +29,9 @@ func (s *Store) create(ctx context.Context, t *table, rec protoreflect.Message, 
 		if id < 1 {
 			return 0, invalidParam("%s id must be a positive integer, not %d", t.noun, id)
 		}
+		if t.fillDerived != nil {
+			t.fillDerived(rec)
+		}
 		data, err := encode(t, rec)
 		if err != nil {
 			return 0, err

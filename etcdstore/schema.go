@@ -21,6 +21,10 @@ type table struct {
 	// locked marks nodes: their reservation lives in a lock key beside
 	// the record and is merged into it on read.
 	locked bool
+	// fillDerived, if set, fills the columns derived from the record's id
+	// (a deploy template's steps' deploy_template_id) once create has
+	// chosen it, before the record is encoded.
+	fillDerived func(rec protoreflect.Message)
 
 	// notFound is the error for a missing record, named by the identity
 	// the caller used.

@@ -22,7 +22,8 @@ type tableRegistry map[string]*table
 // tablesByName is every table of the schema, for whatever walks keys
 // rather than one table (the read cache, reindex, the race table).
 var tablesByName = registryOf(nodesTable, portsTable, portgroupsTable, chassisTable,
-	conductorsTable, hardwareInterfacesTable, volumeConnectorsTable, volumeTargetsTable)
+	conductorsTable, hardwareInterfacesTable, volumeConnectorsTable, volumeTargetsTable,
+	deployTemplatesTable, nodeHistoryTable, nodeInventoryTable)
 
 func registryOf(tables ...*table) tableRegistry {
 	r := make(tableRegistry, len(tables))

@@ -63,6 +63,9 @@ func derivedField(fd protoreflect.FieldDescriptor) bool {
 var derivedFields = map[protoreflect.Name]map[protoreflect.Name]bool{
 	"Node":      {"tags": true, "traits": true, "reservation_revision": true},
 	"Conductor": {"lease": true},
+	// A deploy template's steps are set through their own rules
+	// (deploy_template_steps.go), not as a column.
+	"DeployTemplate": {"steps": true},
 }
 
 // jsonKind is the JSON document a bytes column holds.

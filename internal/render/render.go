@@ -28,6 +28,9 @@ var Tables = map[string]func() proto.Message{
 	"conductor_hardware_interfaces": func() proto.Message { return &pb.ConductorHardwareInterface{} },
 	"volume_connectors":             func() proto.Message { return &pb.VolumeConnector{} },
 	"volume_targets":                func() proto.Message { return &pb.VolumeTarget{} },
+	"deploy_templates":              func() proto.Message { return &pb.DeployTemplate{} },
+	"node_history":                  func() proto.Message { return &pb.NodeHistory{} },
+	"node_inventory":                func() proto.Message { return &pb.NodeInventory{} },
 }
 
 // TableNames lists Tables' keys in a stable order.
