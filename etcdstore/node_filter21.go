@@ -201,3 +201,9 @@ func (f NodeFilter21) candidateSets(x *nodeBuckets, sets [][]idSet) [][]idSet {
 	}
 	return sets
 }
+
+// NodeFilterNames lists every filter ParseNodeFilters knows: the seed's
+// and 21.4's.
+func NodeFilterNames() []string {
+	return append(append([]string{}, nodeFilterKeys...), nodeFilter21Keys...)
+}
