@@ -148,9 +148,7 @@ func setMarkerField(r protoreflect.Message, fd protoreflect.FieldDescriptor, raw
 
 // tFilters is the filters dict of the node lists.
 var tFilters = ArgType{Schema: map[string]any{"type": "object", "description": "node filters: " +
-	strings.Join([]string{"chassis_uuid", "associated", "reserved", "reserved_by_any_of", "maintenance",
-		"console_enabled", "driver", "resource_class", "provision_state", "provisioned_before",
-		"inspection_started_before"}, ", ")},
+	strings.Join(etcdstore.NodeFilterNames(), ", ")},
 	decode: func(raw json.RawMessage) (any, error) {
 		var m map[string]any
 		if err := decodeExact(raw, &m); err != nil || m == nil {

@@ -65,7 +65,6 @@ func TestErrorShapeOfEveryException(t *testing.T) {
 		{"VolumeConnectorTypeAndIdAlreadyExists", 409, []string{"type", "connector_id"}, "create_volume_connector", obj{"connector_info": obj{"node_id": n1["id"], "type": "iqn", "connector_id": "iqn.1"}}},
 		{"VolumeTargetBootIndexAlreadyExists", 409, []string{"boot_index"}, "create_volume_target", obj{"target_info": obj{"node_id": n1["id"], "volume_type": "iscsi", "boot_index": 0, "volume_id": "v3"}}},
 		{"NodeLocked", 409, []string{"node", "host"}, "reserve_node", obj{"tag": "c2", "node_id": n1["id"]}},
-		{"NodeAssociated", 409, []string{"node", "instance"}, "update_node", obj{"node_id": n1["id"], "values": obj{"instance_uuid": missing}}},
 		{"ConductorAlreadyRegistered", 409, []string{"conductor"}, "register_conductor", obj{"values": obj{"hostname": "c1", "drivers": []string{}}}},
 		{"ConductorHardwareInterfacesAlreadyRegistered", 409, []string{}, "register_conductor_hardware_interfaces", hw},
 		{"NodeTagNotFound", 404, []string{"node_id", "tag"}, "delete_node_tag", obj{"node_id": n1["id"], "tag": "absent"}},

@@ -60,6 +60,18 @@ func TestEveryRouteThroughHTTP(t *testing.T) {
 	if got := s.ok(t, "get_node_list", obj{"fields": []string{"id", "name"}}).JSON(t).([]any); len(got[0].(obj)) != 2 {
 		t.Fatalf("fields: %v", got)
 	}
+	if got := s.ok(t, "get_node_list_columns", obj{"columns": []string{"name", "traits"}}).JSON(t).([]any); len(got[0].(obj)) != 3 {
+		t.Fatalf("columns: %v", got)
+	}
+	if got := s.ok(t, "check_node_list", obj{"idents": []string{"n1"}}).Obj(t); got["n1"] != nodeUUID {
+		t.Fatalf("check_node_list: %v", got)
+	}
+	if got := s.ok(t, "count_nodes_in_provision_state", obj{"state": "enroll"}).JSON(t); fmt.Sprint(got) != "1" {
+		t.Fatalf("count_nodes_in_provision_state: %v", got)
+	}
+	if got := s.ok(t, "get_shard_list", obj{}).JSON(t).([]any); len(got) != 1 {
+		t.Fatalf("get_shard_list: %v", got)
+	}
 
 	s.ok(t, "set_node_tags", obj{"node_id": nodeID, "tags": []string{"a", "b"}})
 	s.ok(t, "add_node_tag", obj{"node_id": nodeID, "tag": "c"})

@@ -63,7 +63,7 @@ var routeIndex = func() map[string]*Route {
 }()
 
 // routeGroups are the tables of the routes_*.go files.
-var routeGroups = [][]Route{nodeRoutes, portRoutes, portgroupRoutes, chassisRoutes,
+var routeGroups = [][]Route{nodeRoutes, nodeRoutes21, portRoutes, portgroupRoutes, chassisRoutes,
 	conductorRoutes, tagRoutes, volumeRoutes, testRoutes, templateRoutes, historyRoutes}
 
 // Routes returns every route, sorted by name.

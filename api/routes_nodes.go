@@ -13,11 +13,10 @@ var nodeRoutes = []Route{
 	{Name: "get_node_list", Doc: "The matching nodes (21.4: fields keeps only those columns).", Result: rRecords(newNode),
 		Args: args([]Arg{opt("filters", tFilters, nil)}, listArgs(newNode), []Arg{opt("fields", tStrings, nil)}),
 		Call: func(ctx context.Context, c *Call) (any, error) {
-			nodes, err := c.store().GetNodeList(ctx, c.Filter("filters"), c.ListOptions())
-			if err != nil || !c.Given("fields") {
-				return ret(nodes, err)
+			if fields := c.Strings("fields"); len(fields) > 0 { // 21.4: no fields (None or []) is every column
+				return nodeColumnsCall(ctx, c, fields)
 			}
-			return only(nodes, c.Strings("fields")), nil
+			return ret(c.store().GetNodeList(ctx, c.Filter("filters"), c.ListOptions()))
 		}},
 	{Name: "reserve_node", Doc: "Lock a node for tag; bound to tag's conductor lease when tag is a registered conductor.",
 		Result: rRecord(newNode), Args: []Arg{req("tag", tString), req("node_id", tIdent)},
@@ -54,10 +53,10 @@ var nodeRoutes = []Route{
 		Call: func(ctx context.Context, c *Call) (any, error) {
 			return none(c.store().DestroyNode(ctx, c.Str("node_id")))
 		}},
-	{Name: "update_node", Doc: "Update a node's columns.", Result: rRecord(newNode),
-		Args: []Arg{req("node_id", tIdent), req("values", tValues(newNode))},
+	{Name: "update_node", Doc: "Update a node's columns, as 21.4 (instance_uuid may replace another: no NodeAssociated).",
+		Result: rRecord(newNode), Args: []Arg{req("node_id", tIdent), req("values", tValues(newNode))},
 		Call: func(ctx context.Context, c *Call) (any, error) {
-			return ret(c.store().UpdateNode(ctx, c.Str("node_id"), c.Values("values")))
+			return ret(c.store().UpdateNode21(ctx, c.Str("node_id"), c.Values("values")))
 		}},
 	{Name: "touch_node_provisioning", Doc: "Set a node's provision_updated_at to now.", Result: rNone,
 		Args: []Arg{req("node_id", tIdent)},

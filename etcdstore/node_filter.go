@@ -27,6 +27,8 @@ type NodeFilter struct {
 	ProvisionedBefore *time.Duration
 	// InspectionStartedBefore does the same for inspection_started_at.
 	InspectionStartedBefore *time.Duration
+	// The filters Ironic 21.4 added (node_filter21.go).
+	NodeFilter21
 }
 
 // NullableString is an equality filter value; Null matches NULL columns.
@@ -71,7 +73,10 @@ func ParseNodeFilters(filters map[string]any) (NodeFilter, error) {
 		case "inspection_started_before":
 			f.InspectionStartedBefore, err = filterSeconds(key, v)
 		default:
-			err = invalidParam("unknown node filter %q; known: %v", key, nodeFilterKeys)
+			var known bool
+			if known, err = f.NodeFilter21.parse(key, v); !known {
+				err = invalidParam("unknown node filter %q; known: %v", key, NodeFilterNames())
+			}
 		}
 		if err != nil {
 			return NodeFilter{}, err
@@ -168,9 +173,12 @@ func (f NodeFilter) matcher(chassisID int64, now time.Time) func(protoreflect.Me
 	before := func(d *time.Duration, t interface{ AsTime() time.Time }, isNil bool) bool {
 		return d == nil || (!isNil && t.AsTime().Before(now.Add(-*d)))
 	}
+	keep21 := f.NodeFilter21.matcher()
 	return func(m protoreflect.Message) bool {
 		n := nodeOf(m)
 		switch {
+		case keep21 != nil && !keep21(n):
+			return false
 		case f.ChassisUUID != nil && n.GetChassisId() != chassisID,
 			f.ChassisUUID != nil && n.ChassisId == nil,
 			f.Associated != nil && *f.Associated != (n.InstanceUuid != nil),
@@ -193,7 +201,8 @@ func (f NodeFilter) matcher(chassisID int64, now time.Time) func(protoreflect.Me
 func (f NodeFilter) isEmpty() bool {
 	return f.ChassisUUID == nil && f.Associated == nil && f.Reserved == nil && f.ReservedByAnyOf == nil &&
 		f.Maintenance == nil && f.ConsoleEnabled == nil && f.Driver == nil && f.ResourceClass == nil &&
-		f.ProvisionState == nil && f.ProvisionedBefore == nil && f.InspectionStartedBefore == nil
+		f.ProvisionState == nil && f.ProvisionedBefore == nil && f.InspectionStartedBefore == nil &&
+		f.NodeFilter21.isEmpty()
 }
 
 // candidates returns, in ascending order, the ids of the smallest index
@@ -202,7 +211,8 @@ func (f NodeFilter) isEmpty() bool {
 // uses no indexed filter.
 func (f NodeFilter) candidates() candidateFunc {
 	if f.ProvisionState == nil && f.Driver == nil && f.ResourceClass == nil &&
-		(f.Maintenance == nil || !*f.Maintenance) && (f.Reserved == nil || !*f.Reserved) && f.ReservedByAnyOf == nil {
+		(f.Maintenance == nil || !*f.Maintenance) && (f.Reserved == nil || !*f.Reserved) && f.ReservedByAnyOf == nil &&
+		f.ProvisionStateIn == nil {
 		return nil
 	}
 	return func(x *nodeBuckets) ([]int64, bool) {
@@ -232,6 +242,7 @@ func (f NodeFilter) candidates() candidateFunc {
 			}
 			sets = append(sets, u)
 		}
+		sets = f.NodeFilter21.candidateSets(x, sets)
 		if len(sets) == 0 { // only NULL-valued equality filters: walk all
 			return nil, false
 		}

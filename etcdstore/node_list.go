@@ -51,21 +51,18 @@ func (s *Store) GetNodeList(ctx context.Context, f NodeFilter, opts ListOptions)
 // GetNodeinfoList returns, for each node that matches f, the values of
 // columns in that order (nil: just "id"), as GetNodeList pages and sorts
 // them. Values are Go values: nil for NULL, string, int64, bool,
-// time.Time, json.RawMessage for JSON columns, []string for "tags". An
-// unknown column is refused with InvalidParameterValue. Round trips as
+// time.Time, json.RawMessage for JSON columns, []string for "tags" and
+// "traits" (names, sorted). Every 21.4 column may be asked (a 21.4
+// conductor asks conductor_group). An unknown column is refused with
+// InvalidParameterValue. Round trips as
 // GetNodeList.
 func (s *Store) GetNodeinfoList(ctx context.Context, columns []string, f NodeFilter, opts ListOptions) ([][]any, error) {
 	if columns == nil {
 		columns = []string{"id"}
 	}
-	sample := (&pb.Node{}).ProtoReflect()
-	fds := make([]protoreflect.FieldDescriptor, len(columns))
-	for i, c := range columns {
-		fd := sample.Descriptor().Fields().ByName(protoreflect.Name(c))
-		if fd == nil || c == "reservation_revision" {
-			return nil, invalidParam("unknown node column %q", c)
-		}
-		fds[i] = fd
+	fds, err := nodeColumns(columns, true)
+	if err != nil {
+		return nil, err
 	}
 	sts, err := s.listNodes(ctx, f, opts, true)
 	if err != nil {
@@ -83,6 +80,10 @@ func (s *Store) GetNodeinfoList(ctx context.Context, columns []string, f NodeFil
 			}
 			if get := fastNodeColumns[fd.Name()]; get != nil {
 				row[j] = get(n)
+				continue
+			}
+			if fd.Name() == "traits" {
+				row[j] = traitNames(n)
 				continue
 			}
 			row[j] = getValue(st.rec, fd)

@@ -20,14 +20,17 @@ const (
 	StateInspecting    = "inspecting"
 	StateManageable    = "manageable"
 	StateInspectFailed = "inspect failed"
+	StateInspectWait   = "inspect wait" // Ironic 21.4
 )
 
 // CreateNode creates a node from values (Ironic column names).
 //
-// Defaults as the reference: a uuid is generated when absent (or null:
-// see README), provision_state is "enroll" when absent, maintenance and
-// console_enabled are false, created_at is now. A "tags" key, even empty,
-// is refused (InvalidParameterValue). Clashes are reported in the
+// Defaults as the reference (21.4): a uuid is generated when absent (or
+// null: see README), provision_state is "enroll" when absent,
+// maintenance, console_enabled, protected and retired are false,
+// conductor_group is "", created_at is now. A "tags" or "traits" key,
+// even empty, is refused (InvalidParameterValue), as is NULL for a NOT
+// NULL column (conductor_group, protected). Clashes are reported in the
 // reference's order: DuplicateName, InstanceAssociated, NodeAlreadyExists
 // (uuid or explicit id); a chassis_id must name an existing chassis
 // (ChassisNotFound). A non-null "reservation" takes the node's lock in the
@@ -35,10 +38,12 @@ const (
 //
 // Round trips: one (plus one per 64 creates to take a block of ids).
 func (s *Store) CreateNode(ctx context.Context, values Values) (*pb.Node, error) {
-	if _, ok := values["tags"]; ok {
-		return nil, invalidParam("cannot create node with tags")
+	for _, k := range []string{"tags", "traits"} {
+		if _, ok := values[k]; ok {
+			return nil, invalidParam("cannot create node with %s", k)
+		}
 	}
-	node := &pb.Node{ProvisionState: proto.String(StateEnroll)}
+	node := &pb.Node{ProvisionState: proto.String(StateEnroll), Retired: proto.Bool(false)}
 	rec, autoID, err := s.newRecord(node, values, "reservation")
 	if err != nil {
 		return nil, err
@@ -211,6 +216,11 @@ func (s *Store) loadNode(ctx context.Context, nodeID string) (ident, stored, err
 // node and nobody changed it since, else two (read, write); plus one per
 // lost race.
 func (s *Store) UpdateNode(ctx context.Context, nodeID string, values Values, opts ...WriteOption) (*pb.Node, error) {
+	return s.updateNode(ctx, nodeID, values, seedRules, opts)
+}
+
+// updateNode is the body of UpdateNode and UpdateNode21.
+func (s *Store) updateNode(ctx context.Context, nodeID string, values Values, rules updateRules, opts []WriteOption) (*pb.Node, error) {
 	if _, ok := values["uuid"]; ok {
 		return nil, invalidParam("cannot overwrite UUID for an existing node")
 	}
@@ -231,7 +241,7 @@ func (s *Store) UpdateNode(ctx context.Context, nodeID string, values Values, op
 			if err != nil {
 				return txnPart{}, err
 			}
-			if err := s.applyNodeValues(cur, next, values); err != nil {
+			if err := s.applyNodeValues(cur, next, values, rules); err != nil {
 				return txnPart{}, err
 			}
 			extra.add(s.lockChange(cur, next))
@@ -249,10 +259,10 @@ func (s *Store) UpdateNode(ctx context.Context, nodeID string, values Values, op
 }
 
 // applyNodeValues is update_node's check-and-apply step on a fresh read.
-func (s *Store) applyNodeValues(cur stored, next protoreflect.Message, values Values) error {
+func (s *Store) applyNodeValues(cur stored, next protoreflect.Message, values Values, rules updateRules) error {
 	old := nodeOf(cur.rec)
 	node := nodeOf(next)
-	if v, ok := values["instance_uuid"]; ok {
+	if v, ok := values["instance_uuid"]; ok && rules.refuseReassociation {
 		if inst, _ := v.(string); inst != "" && old.GetInstanceUuid() != "" {
 			return newError(ErrNodeAssociated, fmt.Sprintf("node %s is associated with instance %s", old.Uuid, old.GetInstanceUuid()),
 				"node", old.Uuid, "instance", old.GetInstanceUuid())
@@ -275,12 +285,14 @@ func (s *Store) applyNodeValues(cur stored, next protoreflect.Message, values Va
 	if _, ok := values["provision_state"]; ok {
 		now := timestampOf(s.now())
 		node.ProvisionUpdatedAt = now
+		inspecting := old.GetProvisionState() == StateInspecting ||
+			rules.inspectWaitInspects && old.GetProvisionState() == StateInspectWait
 		switch newState := node.GetProvisionState(); {
 		case newState == StateInspecting:
 			node.InspectionStartedAt, node.InspectionFinishedAt = now, nil
-		case old.GetProvisionState() == StateInspecting && newState == StateManageable:
+		case inspecting && newState == StateManageable:
 			node.InspectionFinishedAt, node.InspectionStartedAt = now, nil
-		case old.GetProvisionState() == StateInspecting && newState == StateInspectFailed:
+		case inspecting && newState == StateInspectFailed:
 			node.InspectionStartedAt = nil
 		}
 	}

@@ -68,6 +68,13 @@ var derivedFields = map[protoreflect.Name]map[protoreflect.Name]bool{
 	"DeployTemplate": {"steps": true},
 }
 
+// notNullBools are the boolean columns declared NOT NULL (nullable=False
+// in models.py): NULL is refused, where the seed's nullable booleans
+// (maintenance, console_enabled, ...) take their default.
+var notNullBools = map[protoreflect.Name]map[protoreflect.Name]bool{
+	"Node": {"protected": true},
+}
+
 // jsonKind is the JSON document a bytes column holds.
 func jsonKind(fd protoreflect.FieldDescriptor) pb.JSONKind {
 	return proto.GetExtension(fd.Options(), pb.E_Json).(pb.JSONKind)
@@ -105,6 +112,8 @@ func setValue(m protoreflect.Message, name string, v any) error {
 // applied by create) for booleans.
 func setNull(m protoreflect.Message, fd protoreflect.FieldDescriptor) error {
 	switch {
+	case notNullBools[fd.ContainingMessage().Name()][fd.Name()]:
+		return invalidParam("field %q may not be null", fd.Name())
 	case fd.Kind() == protoreflect.BytesKind:
 		m.Set(fd, protoreflect.ValueOfBytes(emptyJSON(fd)))
 	case fd.HasPresence() || fd.Kind() == protoreflect.BoolKind:
