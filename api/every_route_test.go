@@ -141,8 +141,26 @@ func TestEveryRouteThroughHTTP(t *testing.T) {
 	if got := s.ok(t, "list_conductor_hardware_interfaces", obj{"conductor_id": cd["id"]}).JSON(t).([]any); len(got) != 3 {
 		t.Fatalf("hardware interfaces %v", got)
 	}
+	if got := s.ok(t, "get_active_hardware_type_dict", obj{"use_groups": true}).Obj(t); fmt.Sprint(got[":ipmi"]) != "[c1]" {
+		t.Fatalf("active hardware types %v", got)
+	}
+	if got := s.ok(t, "list_hardware_type_interfaces", obj{"hardware_types": []string{"ipmi"}}).JSON(t).([]any); len(got) != 3 {
+		t.Fatalf("hardware type interfaces %v", got)
+	}
+	if got := s.ok(t, "get_online_conductors", obj{}).JSON(t).([]any); fmt.Sprint(got) != "[c1]" {
+		t.Fatalf("online %v", got)
+	}
 	s.ok(t, "unregister_conductor_hardware_interfaces", obj{"conductor_id": cd["id"]})
-	s.ok(t, "get_conductor_list", obj{})
+	s.ok(t, "get_conductor_list", obj{"limit": 1, "sort_key": "hostname", "sort_dir": "desc"})
+	if got := s.ok(t, "check_versions", obj{"ignore_models": []string{"Node"}}).JSON(t); got != false { // rows without versions
+		t.Fatalf("check_versions %v", got)
+	}
+	if got := s.ok(t, "get_not_versions", obj{"model_name": "Conductor", "versions": []string{"1.3"}}).JSON(t).([]any); len(got) != 1 {
+		t.Fatalf("get_not_versions %v", got)
+	}
+	if got := s.ok(t, "update_to_latest_versions", obj{"max_count": 0}).JSON(t); fmt.Sprint(got) != "[0 0]" {
+		t.Fatalf("update_to_latest_versions %v", got)
+	}
 
 	locked := s.ok(t, "reserve_node", obj{"tag": "c1", "node_id": nodeID}).Obj(t)
 	if locked["reservation"] != "c1" {

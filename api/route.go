@@ -63,8 +63,20 @@ var routeIndex = func() map[string]*Route {
 }()
 
 // routeGroups are the tables of the routes_*.go files.
-var routeGroups = [][]Route{nodeRoutes, nodeRoutes21, portRoutes, portgroupRoutes, chassisRoutes,
-	conductorRoutes, tagRoutes, volumeRoutes, testRoutes, templateRoutes, historyRoutes}
+var routeGroups = [][]Route{
+	nodeRoutes,
+	nodeRoutes21,
+	portRoutes,
+	portgroupRoutes,
+	chassisRoutes,
+	conductorRoutes,
+	tagRoutes,
+	volumeRoutes,
+	versionRoutes,
+	testRoutes,
+	templateRoutes,
+	historyRoutes,
+}
 
 // Routes returns every route, sorted by name.
 func Routes() []*Route {

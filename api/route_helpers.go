@@ -63,6 +63,8 @@ var (
 	rAnyList = Result{Doc: "a list of column values", Schema: map[string]any{"type": "array"}}
 	rRows    = Result{Doc: "one array of the asked columns' values per node",
 		Schema: map[string]any{"type": "array", "items": map[string]any{"type": "array"}}}
+	rHostsByKey = Result{Doc: "each key to the hostnames (a set, as an array) of the active conductors having it",
+		Schema: map[string]any{"type": "object", "additionalProperties": map[string]any{"type": "array", "items": map[string]any{"type": "string"}}}}
 	rDriverDict = Result{Doc: "driver name to the hostnames (a set, as an array) of the active conductors having it",
 		Schema: map[string]any{"type": "object", "additionalProperties": map[string]any{"type": "array", "items": map[string]any{"type": "string"}}}}
 )

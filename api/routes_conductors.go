@@ -4,11 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
-	"slices"
 	"time"
 
-	"github.com/ironic-etcd/ironic-etcd/internal/render"
+	"github.com/ironic-etcd/ironic-etcd/etcdstore"
 )
 
 var conductorRoutes = []Route{
@@ -20,10 +18,11 @@ var conductorRoutes = []Route{
 	{Name: "get_conductor", Doc: "A conductor by hostname; online true (default), false, or null for either.",
 		Result: rRecord(newConductor), Args: []Arg{req("hostname", tString), {Name: "online", Type: tBoolean, Default: true, Nullable: true}},
 		Call: func(ctx context.Context, c *Call) (any, error) {
-			if c.Bool("online") {
-				return ret(c.store().GetConductor(ctx, c.Str("hostname")))
+			var online *bool
+			if b, ok := c.Get("online").(bool); ok {
+				online = &b
 			}
-			return c.h.conductorByHostname(ctx, c.Str("hostname"), c.Get("online"))
+			return ret(c.store().GetConductorOnline(ctx, c.Str("hostname"), online))
 		}},
 	{Name: "unregister_conductor", Doc: "Mark a conductor offline and revoke its lease (its locks go with it).", Result: rNone,
 		Args: []Arg{req("hostname", tString)},
@@ -41,14 +40,27 @@ var conductorRoutes = []Route{
 			secs, _ := c.Get("interval").(float64)
 			return ret(c.store().GetActiveDriverDict(ctx, time.Duration(secs*float64(time.Second))))
 		}},
-	{Name: "get_offline_conductors", Doc: "A column (default hostname) of the offline conductors.", Result: rAnyList,
+	{Name: "get_offline_conductors", Doc: "A column (default hostname) of the offline conductors, in id order.", Result: rAnyList,
 		Args: []Arg{opt("field", tString, "hostname")},
 		Call: func(ctx context.Context, c *Call) (any, error) {
-			return c.h.offlineConductors(ctx, c.Str("field"))
+			return ret(c.store().GetOfflineConductorsField(ctx, c.Str("field")))
 		}},
-	{Name: "get_conductor_list", Doc: "Every conductor, online or not (21.4's paging arguments: not yet).",
-		Result: rRecords(newConductor), Args: []Arg{unsupported("limit"), unsupported("marker"), unsupported("sort_key"), unsupported("sort_dir")},
-		Call: func(ctx context.Context, c *Call) (any, error) { return ret(c.store().GetConductorList(ctx)) }},
+	{Name: "get_conductor_list", Doc: "Every conductor, online or not, paged.", Result: rRecords(newConductor), Args: listArgs(newConductor),
+		Call: func(ctx context.Context, c *Call) (any, error) {
+			return ret(c.store().GetConductorListWith(ctx, c.ListOptions()))
+		}},
+	{Name: "get_online_conductors", Doc: "The hostnames of the active conductors.", Result: rStrings,
+		Call: func(ctx context.Context, c *Call) (any, error) { return ret(c.store().GetOnlineConductors(ctx)) }},
+	{Name: "get_active_hardware_type_dict", Doc: "Hardware types (\"<conductor_group>:<type>\" with use_groups) of the active conductors to their hostnames.",
+		Result: rHostsByKey, Args: []Arg{opt("use_groups", tBoolean, false)},
+		Call: func(ctx context.Context, c *Call) (any, error) {
+			return ret(c.store().GetActiveHardwareTypeDict(ctx, c.Bool("use_groups")))
+		}},
+	{Name: "list_hardware_type_interfaces", Doc: "The hardware interfaces of the active conductors for some hardware types.",
+		Result: rRecords(newHWIface), Args: []Arg{req("hardware_types", tStrings)},
+		Call: func(ctx context.Context, c *Call) (any, error) {
+			return ret(c.store().ListHardwareTypeInterfaces(ctx, c.Strings("hardware_types")))
+		}},
 	{Name: "list_conductor_hardware_interfaces", Doc: "A conductor's hardware interfaces.", Result: rRecords(newHWIface),
 		Args: []Arg{req("conductor_id", tInteger)},
 		Call: func(ctx context.Context, c *Call) (any, error) {
@@ -67,22 +79,30 @@ var conductorRoutes = []Route{
 		}},
 }
 
-// tInterfaces is a list of interface names (seed) or of dicts (21.4).
+// tInterfaces is a list of interface names (seed) or of row dicts (21.4).
 var tInterfaces = ArgType{Schema: map[string]any{"type": "array", "items": map[string]any{"oneOf": []any{
-	map[string]any{"type": "string"}, map[string]any{"type": "object"}}}},
+	map[string]any{"type": "string"}, map[string]any{"$ref": schemaRef(newHWIface())}}}},
 	decode: func(raw json.RawMessage) (any, error) {
 		if v, err := tStrings.decode(raw); err == nil {
 			return v, nil
 		}
-		if v, err := tObjects.decode(raw); err == nil {
-			return v, nil
+		var items []json.RawMessage
+		if err := decodeExact(raw, &items); err != nil || items == nil {
+			return nil, want("an array of names or of objects", raw)
 		}
-		return nil, want("an array of names or of objects", raw)
+		rows := make([]etcdstore.Values, len(items))
+		for i, item := range items {
+			v, err := tValues(newHWIface).decode(item)
+			if err != nil {
+				return nil, fmt.Errorf("interfaces[%d]: %v", i, err)
+			}
+			rows[i] = v.(etcdstore.Values)
+		}
+		return rows, nil
 	}}
 
-// registerHardwareInterfaces maps both forms onto the store's one
-// (hardware type, interface type) batch. The 21.4 form spanning several
-// types needs one transaction for them all, which the store has not yet.
+// registerHardwareInterfaces serves both forms: the seed's names of one
+// (hardware type, interface type), or 21.4's row dicts of any.
 func (h *Handler) registerHardwareInterfaces(ctx context.Context, c *Call) error {
 	id := c.Int("conductor_id")
 	if names, ok := c.Get("interfaces").([]string); ok {
@@ -92,81 +112,5 @@ func (h *Handler) registerHardwareInterfaces(ctx context.Context, c *Call) error
 	if c.Given("hardware_type") || c.Given("interface_type") || c.Given("default_interface") {
 		return badRequest(errArgumentType, nil, "with interfaces as dicts, hardware_type, interface_type and default_interface go in each dict")
 	}
-	var hwType, ifType, def string
-	var names []string
-	for i, d := range c.Get("interfaces").([]map[string]any) {
-		ht, _ := d["hardware_type"].(string)
-		it, _ := d["interface_type"].(string)
-		name, _ := d["interface_name"].(string)
-		if ht == "" || it == "" || name == "" {
-			return badRequest(errArgumentType, map[string]any{"argument": "interfaces"},
-				"interfaces[%d] needs hardware_type, interface_type and interface_name strings", i)
-		}
-		if i > 0 && (ht != hwType || it != ifType) {
-			return badRequest(errNotSupported, map[string]any{"argument": "interfaces"},
-				"interfaces of several hardware or interface types in one call are not supported by this store yet: one call per (hardware_type, interface_type)")
-		}
-		hwType, ifType, names = ht, it, append(names, name)
-		if isDefault, _ := d["default"].(bool); isDefault {
-			def = name
-		}
-	}
-	if len(names) == 0 {
-		return nil
-	}
-	return h.store().RegisterConductorHardwareInterfaces(ctx, id, hwType, ifType, names, def)
-}
-
-// conductorByHostname serves get_conductor with online false (offline
-// only) or null (either), from the conductor list.
-func (h *Handler) conductorByHostname(ctx context.Context, hostname string, online any) (any, error) {
-	all, err := h.store().GetConductorList(ctx)
-	if err != nil {
-		return nil, err
-	}
-	for _, cd := range all {
-		if cd.Hostname == hostname && (online == explicitNull || !cd.Online) {
-			return cd, nil
-		}
-	}
-	return nil, &requestError{Status: http.StatusNotFound, Type: "ConductorNotFound",
-		Msg: fmt.Sprintf("ConductorNotFound: conductor %s could not be found", hostname), Params: map[string]any{"conductor": hostname}}
-}
-
-// offlineConductors serves get_offline_conductors(field).
-func (h *Handler) offlineConductors(ctx context.Context, field string) (any, error) {
-	if !slices.Contains(conductorColumns(), field) {
-		return nil, badRequest(errArgumentType, map[string]any{"argument": "field"},
-			"conductors have no column %q; they have %v", field, conductorColumns())
-	}
-	hosts, err := h.store().GetOfflineConductors(ctx)
-	if err != nil || field == "hostname" {
-		return ret(hosts, err)
-	}
-	offline := map[string]bool{}
-	for _, host := range hosts {
-		offline[host] = true
-	}
-	all, err := h.store().GetConductorList(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := []any{}
-	for _, cd := range all {
-		for _, col := range render.Of(cd).Columns {
-			if offline[cd.Hostname] && col.Name == field {
-				out = append(out, col.Value)
-			}
-		}
-	}
-	return out, nil
-}
-
-// conductorColumns are the conductor's Ironic columns.
-func conductorColumns() []string {
-	var out []string
-	for _, col := range ironicColumns(render.Of(newConductor())).Columns {
-		out = append(out, col.Name)
-	}
-	return out
+	return h.store().RegisterConductorHardwareInterfaceDicts(ctx, id, c.Get("interfaces").([]etcdstore.Values))
 }

@@ -168,3 +168,11 @@ func isErr(err, target error) bool { return errors.Is(err, target) }
 // functions, not an answer: the callers that add compares match it with
 // isErr and translate it; no caller of the store ever sees it.
 var errExtraCompare = errors.New("etcdstore: a compare the caller added failed")
+
+// Errors of Ironic 21.4's methods.
+var (
+	// ErrUnknownModel: get_not_versions named no model of the schema. The
+	// reference raises its base IronicException (a 500); here it is the
+	// caller's error.
+	ErrUnknownModel = sentinel("IronicException", ErrInvalid)
+)

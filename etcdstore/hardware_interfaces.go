@@ -8,6 +8,8 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
+	"google.golang.org/protobuf/reflect/protoreflect"
+
 	"github.com/ironic-etcd/ironic-etcd/keys"
 	"github.com/ironic-etcd/ironic-etcd/pb"
 )
@@ -52,8 +54,7 @@ func (s *Store) RegisterConductorHardwareInterfaces(ctx context.Context, conduct
 		}
 		seen = append(seen, folded)
 	}
-	var b txnBuilder
-	taken := make([][]txnRead, len(interfaces)) // the Else reads of each name's unique keys
+	recs := make([]protoreflect.Message, len(interfaces))
 	for i, name := range interfaces {
 		rec, _, err := s.newRecord(&pb.ConductorHardwareInterface{}, Values{
 			"conductor_id": conductorID, "hardware_type": hardwareType,
@@ -62,41 +63,63 @@ func (s *Store) RegisterConductorHardwareInterfaces(ctx context.Context, conduct
 		if err != nil {
 			return err
 		}
-		id, err := s.ids.next(ctx, hardwareInterfacesTable.name)
-		if err != nil {
-			return err
-		}
-		setRecordID(rec, id)
-		data, err := encode(hardwareInterfacesTable, rec)
-		if err != nil {
-			return err
-		}
-		b.claim(s.keys.Record(hardwareInterfacesTable.name, id), string(data))
-		for _, k := range s.uniqueKeys(hardwareInterfacesTable, rec) {
-			taken[i] = append(taken[i], b.claim(k.key, fmt.Sprint(id)))
-		}
-		for _, mk := range s.memberKeys(hardwareInterfacesTable, rec) {
-			b.ops = append(b.ops, clientv3.OpPut(mk.key, ""))
-		}
+		recs[i] = rec
 	}
-	resp, err := b.commit(ctx, s.cli)
-	if err != nil {
-		return etcdError(err, true)
-	}
-	if resp.Succeeded {
-		return nil
+	_, taken, err := s.claimInterfaceRows(ctx, recs)
+	if err != nil || len(taken) == 0 {
+		return err
 	}
 	var registered []string
-	for i, name := range interfaces {
-		if slices.ContainsFunc(taken[i], func(r txnRead) bool { return r.found(resp) }) {
-			registered = append(registered, name)
-		}
-	}
-	if len(registered) == 0 {
-		// An auto id met an explicitly created row: try with fresh ids.
-		return s.RegisterConductorHardwareInterfaces(ctx, conductorID, hardwareType, interfaceType, interfaces, defaultInterface)
+	for _, i := range taken {
+		registered = append(registered, interfaces[i])
 	}
 	return clash(registered)
+}
+
+// claimInterfaceRows inserts recs (hardware interface rows without ids) in
+// one transaction, each claiming its unique key. It returns the revision
+// written, or the indexes of the rows whose key was taken (nothing
+// written). An auto id that met an explicitly created row is replaced.
+// One round trip (plus one per id block, and one per id collision).
+func (s *Store) claimInterfaceRows(ctx context.Context, recs []protoreflect.Message) (rev int64, taken []int, err error) {
+	for {
+		var b txnBuilder
+		keyReads := make([][]txnRead, len(recs)) // the Else reads of each row's unique keys
+		for i, rec := range recs {
+			id, err := s.ids.next(ctx, hardwareInterfacesTable.name)
+			if err != nil {
+				return 0, nil, err
+			}
+			setRecordID(rec, id)
+			data, err := encode(hardwareInterfacesTable, rec)
+			if err != nil {
+				return 0, nil, err
+			}
+			b.claim(s.keys.Record(hardwareInterfacesTable.name, id), string(data))
+			for _, k := range s.uniqueKeys(hardwareInterfacesTable, rec) {
+				keyReads[i] = append(keyReads[i], b.claim(k.key, fmt.Sprint(id)))
+			}
+			for _, mk := range s.memberKeys(hardwareInterfacesTable, rec) {
+				b.ops = append(b.ops, clientv3.OpPut(mk.key, ""))
+			}
+		}
+		resp, err := b.commit(ctx, s.cli)
+		if err != nil {
+			return 0, nil, etcdError(err, true)
+		}
+		if resp.Succeeded {
+			return resp.Header.Revision, nil, nil
+		}
+		for i := range recs {
+			if slices.ContainsFunc(keyReads[i], func(r txnRead) bool { return r.found(resp) }) {
+				taken = append(taken, i)
+			}
+		}
+		if len(taken) > 0 {
+			return 0, taken, nil
+		}
+		// An auto id met an explicitly created row: try with fresh ids.
+	}
 }
 
 // UnregisterConductorHardwareInterfaces deletes every row of

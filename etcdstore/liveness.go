@@ -37,12 +37,23 @@ type conductorView struct {
 // readConductors reads all conductors and liveness keys in one
 // transaction (one round trip).
 func (s *Store) readConductors(ctx context.Context) ([]conductorView, error) {
-	resp, err := s.cli.Txn(ctx).Then(
+	views, _, err := s.readConductorsWith(ctx, false)
+	return views, err
+}
+
+// readConductorsWith is readConductors, also reading every conductor
+// hardware interface in the same transaction when withInterfaces.
+func (s *Store) readConductorsWith(ctx context.Context, withInterfaces bool) ([]conductorView, []*pb.ConductorHardwareInterface, error) {
+	ops := []clientv3.Op{
 		clientv3.OpGet(s.keys.Table(conductorsTable.name), clientv3.WithPrefix()),
 		clientv3.OpGet(s.keys.AlivePrefix(), clientv3.WithPrefix(), clientv3.WithKeysOnly()),
-	).Commit()
+	}
+	if withInterfaces {
+		ops = append(ops, clientv3.OpGet(s.keys.Table(hardwareInterfacesTable.name), clientv3.WithPrefix()))
+	}
+	resp, err := s.cli.Txn(ctx).Then(ops...).Commit()
 	if err != nil {
-		return nil, etcdError(err, false)
+		return nil, nil, etcdError(err, false)
 	}
 	alive := map[string]bool{}
 	for _, kv := range resp.Responses[1].GetResponseRange().Kvs {
@@ -54,12 +65,22 @@ func (s *Store) readConductors(ctx context.Context) ([]conductorView, error) {
 	for _, kv := range resp.Responses[0].GetResponseRange().Kvs {
 		st, err := s.decode(conductorsTable, kv, nil)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		c := st.rec.Interface().(*pb.Conductor)
 		out = append(out, conductorView{c: c, alive: alive[c.Hostname]})
 	}
-	return out, nil
+	var ifaces []*pb.ConductorHardwareInterface
+	if withInterfaces {
+		for _, kv := range resp.Responses[2].GetResponseRange().Kvs {
+			st, err := s.decode(hardwareInterfacesTable, kv, nil)
+			if err != nil {
+				return nil, nil, err
+			}
+			ifaces = append(ifaces, st.rec.Interface().(*pb.ConductorHardwareInterface))
+		}
+	}
+	return out, ifaces, nil
 }
 
 // active reports whether a conductor counts for get_active_driver_dict.

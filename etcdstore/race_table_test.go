@@ -143,7 +143,13 @@ func TestRaceTable(t *testing.T) {
 		name string
 		opts []etcdstore.Option
 	}{{"direct", nil}, {"cached", []etcdstore.Option{etcdstore.WithReadCache()}}}
-	for _, rc := range slices.Concat(nodeRaceCases(), nodeRaceCases21(), recordRaceCases(), templateRaceCases()) {
+	for _, rc := range slices.Concat(
+		nodeRaceCases(),
+		nodeRaceCases21(),
+		recordRaceCases(),
+		templateRaceCases(),
+		conductorRaceCases(),
+	) {
 		t.Run(rc.name, func(t *testing.T) {
 			for _, mode := range modes {
 				t.Run(mode.name, func(t *testing.T) {
