@@ -306,7 +306,7 @@ func TestGetPortsByShards(t *testing.T) {
 	}
 	p2 := withShard("shard2", "ab:bb:cc:dd:ee:ff")
 	withShard("shard3", "ac:bb:cc:dd:ee:ff")
-	withShard("", "ad:bb:cc:dd:ee:ff")                  // a node without a shard is in none
+	withShard("", "ad:bb:cc:dd:ee:ff")                              // a node without a shard is in none
 	f.mustPort(t, etcdstore.Values{"address": "ae:bb:cc:dd:ee:ff"}) // nor is a port without a node
 	got, err = f.GetPortsByShards(f.ctx, []string{"shard1", "shard2"}, etcdstore.ListOptions{})
 	if err != nil || !slices.Equal(portIDs(got), []int64{p1.Id, p2.Id}) {

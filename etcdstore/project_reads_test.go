@@ -78,13 +78,22 @@ func TestPortgroupProjectFilters(t *testing.T) {
 			_, err := f.GetPortgroupByAddressForProject(f.ctx, pgs[0].GetAddress(), owner)
 			return err
 		},
-		func() error { _, err := f.GetPortgroupListForProject(f.ctx, etcdstore.ListOptions{}, owner); return err },
+		func() error {
+			_, err := f.GetPortgroupListForProject(f.ctx, etcdstore.ListOptions{}, owner)
+			return err
+		},
 		func() error {
 			_, err := f.GetPortgroupsByNodeIDForProject(f.ctx, owned.Id, etcdstore.ListOptions{}, owner)
 			return err
 		},
-		func() error { _, err := f.GetVolumeConnectorListForProject(f.ctx, etcdstore.ListOptions{}, owner); return err },
-		func() error { _, err := f.GetVolumeTargetListForProject(f.ctx, etcdstore.ListOptions{}, owner); return err },
+		func() error {
+			_, err := f.GetVolumeConnectorListForProject(f.ctx, etcdstore.ListOptions{}, owner)
+			return err
+		},
+		func() error {
+			_, err := f.GetVolumeTargetListForProject(f.ctx, etcdstore.ListOptions{}, owner)
+			return err
+		},
 		func() error {
 			_, err := f.GetVolumeTargetsByVolumeID(f.ctx, "v", etcdstore.ListOptions{}, owner)
 			return err
