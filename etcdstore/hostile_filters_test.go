@@ -38,10 +38,22 @@ func TestHostileProjectFilters(t *testing.T) {
 	for _, s := range hostileStrings {
 		pf, owner := etcdstore.ProjectFilter{Project: s}, etcdstore.ProjectFilter{Owner: s}
 		checks := []func() (int, error){
-			func() (int, error) { r, err := f.GetPortListForProject(f.ctx, etcdstore.ListOptions{}, owner); return len(r), err },
-			func() (int, error) { r, err := f.GetPortListForProject(f.ctx, etcdstore.ListOptions{}, pf); return len(r), err },
-			func() (int, error) { r, err := f.GetPortsByShards(f.ctx, []string{s}, etcdstore.ListOptions{}); return len(r), err },
-			func() (int, error) { r, err := f.GetPortgroupListForProject(f.ctx, etcdstore.ListOptions{}, pf); return len(r), err },
+			func() (int, error) {
+				r, err := f.GetPortListForProject(f.ctx, etcdstore.ListOptions{}, owner)
+				return len(r), err
+			},
+			func() (int, error) {
+				r, err := f.GetPortListForProject(f.ctx, etcdstore.ListOptions{}, pf)
+				return len(r), err
+			},
+			func() (int, error) {
+				r, err := f.GetPortsByShards(f.ctx, []string{s}, etcdstore.ListOptions{})
+				return len(r), err
+			},
+			func() (int, error) {
+				r, err := f.GetPortgroupListForProject(f.ctx, etcdstore.ListOptions{}, pf)
+				return len(r), err
+			},
 			func() (int, error) {
 				r, err := f.GetVolumeTargetsByVolumeID(f.ctx, s, etcdstore.ListOptions{}, etcdstore.ProjectFilter{})
 				return len(r), err
