@@ -39,6 +39,9 @@ func TestPort21Columns(t *testing.T) {
 	if p.IsSmartnic == nil || *p.IsSmartnic || p.GetName() != "Port-Name" || p.GetPhysicalNetwork() != "physnet1" || p.GetVersion() != "1.11" {
 		t.Fatalf("21.4 columns not as created (is_smartnic false by default): %v", p)
 	}
+	if null := f.mustPort(t, etcdstore.Values{"node_id": n.Id, "address": "52:54:00:00:00:04", "is_smartnic": nil}); null.IsSmartnic == nil || null.GetIsSmartnic() {
+		t.Fatalf("is_smartnic null is false, as 21.4 stores it: %v", null)
+	}
 	smart := f.mustPort(t, etcdstore.Values{"node_id": n.Id, "address": "52:54:00:00:00:02", "is_smartnic": true})
 	if !smart.GetIsSmartnic() || smart.Name != nil {
 		t.Fatalf("is_smartnic true or a NULL name not kept: %v", smart)
