@@ -4,9 +4,11 @@ import (
 	"context"
 	"slices"
 
+	"go.etcd.io/etcd/api/v3/mvccpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/ironic-etcd/ironic-etcd/keys"
 	"github.com/ironic-etcd/ironic-etcd/pb"
 )
 
@@ -65,9 +67,11 @@ func nodeIDOf(rec protoreflect.Message) (int64, bool) {
 // listJoined lists the records of t (the whole table when prefix is "",
 // else those under the membership prefix) that keep accepts given their
 // node, all read at one revision, in the order and page of opts. Round
-// trips: the records' read (one per 1,000 records walked, or the two of a
-// membership read), plus one per WithMaxTxnOps distinct nodes; one (the
-// freshness check) from the read cache.
+// trips: the records' read (one per 1,000 records walked until the page
+// is full, or the two of a membership read), plus their nodes' (one for
+// up to WithMaxTxnOps distinct nodes, else one per 1,000 nodes between
+// the lowest and highest id); one (the freshness check) from the read
+// cache.
 func (s *Store) listJoined(ctx context.Context, t *table, prefix string, opts ListOptions, keep func(rec protoreflect.Message, node *pb.Node) bool) ([]stored, error) {
 	ord, err := parseOrder(t, opts)
 	if err != nil {
@@ -143,23 +147,52 @@ func (s *Store) getForProject(ctx context.Context, t *table, f ProjectFilter, no
 }
 
 // joinNodes: the direct reader reads the records, then their nodes as of
-// the records' revision.
+// the records' revision. Walking a table in id order it goes a page of
+// pageSize records at a time and stops once o.limit records passed.
 func (d *directReader) joinNodes(ctx context.Context, t *table, prefix string, o order, keep func(protoreflect.Message, *pb.Node) bool) ([]stored, error) {
-	var (
-		sts []stored
-		rev int64
-		err error
-	)
 	if prefix != "" {
-		sts, rev, err = d.membersAt(ctx, t, prefix)
-	} else {
-		all := o
-		all.limit = -1 // the limit counts records that pass, known only after the join
-		sts, rev, err = d.scanAt(ctx, t, all, nil, o.byIDOnly())
+		sts, rev, err := d.membersAt(ctx, t, prefix)
+		if err != nil {
+			return nil, err
+		}
+		return d.keepJoined(ctx, sts, rev, keep, nil)
 	}
-	if err != nil {
-		return nil, err
+	page := o
+	if !o.byIDOnly() { // any other order needs every record
+		page.limit = -1
+		sts, rev, err := d.scanAt(ctx, t, page, nil, false, 0)
+		if err != nil {
+			return nil, err
+		}
+		return d.keepJoined(ctx, sts, rev, keep, nil)
 	}
+	var (
+		out []stored
+		rev int64
+	)
+	for {
+		page.limit = pageSize
+		sts, at, err := d.scanAt(ctx, t, page, nil, true, rev)
+		if err != nil {
+			return nil, err
+		}
+		rev = at
+		if out, err = d.keepJoined(ctx, sts, rev, keep, out); err != nil {
+			return nil, err
+		}
+		if o.limit >= 0 && len(out) >= o.limit {
+			return out[:o.limit], nil
+		}
+		if len(sts) < pageSize {
+			return out, nil
+		}
+		page.marker = sts[len(sts)-1].rec
+	}
+}
+
+// keepJoined appends to out the records of sts (read at rev) that keep
+// accepts given their node, read at rev too.
+func (d *directReader) keepJoined(ctx context.Context, sts []stored, rev int64, keep func(protoreflect.Message, *pb.Node) bool, out []stored) ([]stored, error) {
 	var ids []int64
 	for _, st := range sts {
 		if id, ok := nodeIDOf(st.rec); ok {
@@ -171,29 +204,45 @@ func (d *directReader) joinNodes(ctx context.Context, t *table, prefix string, o
 	if err != nil {
 		return nil, err
 	}
-	kept := sts[:0]
 	for _, st := range sts {
 		var node *pb.Node
 		if id, ok := nodeIDOf(st.rec); ok {
 			node = nodes[id]
 		}
 		if keep(st.rec, node) {
-			kept = append(kept, st)
+			out = append(out, st)
 		}
 	}
-	return kept, nil
+	return out, nil
 }
 
-// nodesAt reads the node records with these ids as of revision rev,
-// without their locks (a filter reads columns only); missing ones are
-// absent from the map. One round trip per WithMaxTxnOps ids.
+// nodesAt reads the node records with these ids (ascending, distinct) as
+// of revision rev, without their locks (a filter reads columns only);
+// missing ones are absent from the map. Up to WithMaxTxnOps ids: one
+// transaction of gets; more: range reads from the first id to the last,
+// a page of pageSize nodes per round trip (node ids are dense, so the
+// range holds few nodes beyond those asked for).
 func (d *directReader) nodesAt(ctx context.Context, ids []int64, rev int64) (map[int64]*pb.Node, error) {
 	s := d.s
 	out := make(map[int64]*pb.Node, len(ids))
-	per := max(1, s.opts.maxTxnOps)
-	for start := 0; start < len(ids); start += per {
+	add := func(kv *mvccpb.KeyValue) error {
+		id, err := keys.ParseID(string(kv.Key))
+		if err != nil || !inSorted(ids, id) {
+			return nil // a node no record asked for
+		}
+		rec, err := decodeRecord(nodesTable, kv)
+		if err != nil {
+			return err
+		}
+		out[id] = nodeOf(rec)
+		return nil
+	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	if len(ids) <= s.opts.maxTxnOps {
 		var ops []clientv3.Op
-		for _, id := range ids[start:min(start+per, len(ids))] {
+		for _, id := range ids {
 			ops = append(ops, clientv3.OpGet(s.keys.Record(nodesTable.name, id), clientv3.WithRev(rev)))
 		}
 		resp, err := s.cli.Txn(ctx).Then(ops...).Commit()
@@ -202,15 +251,35 @@ func (d *directReader) nodesAt(ctx context.Context, ids []int64, rev int64) (map
 		}
 		for _, r := range resp.Responses {
 			for _, kv := range r.GetResponseRange().Kvs {
-				rec, err := decodeRecord(nodesTable, kv)
-				if err != nil {
+				if err := add(kv); err != nil {
 					return nil, err
 				}
-				out[recordID(rec)] = nodeOf(rec)
 			}
 		}
+		return out, nil
 	}
-	return out, nil
+	start, end := s.keys.Record(nodesTable.name, ids[0]), s.keys.Record(nodesTable.name, ids[len(ids)-1])+"\x00"
+	for {
+		resp, err := s.cli.Get(ctx, start, clientv3.WithRange(end), clientv3.WithRev(rev), clientv3.WithLimit(pageSize))
+		if err != nil {
+			return nil, etcdError(err, false)
+		}
+		for _, kv := range resp.Kvs {
+			if err := add(kv); err != nil {
+				return nil, err
+			}
+		}
+		if !resp.More || len(resp.Kvs) == 0 {
+			return out, nil
+		}
+		start = string(resp.Kvs[len(resp.Kvs)-1].Key) + "\x00"
+	}
+}
+
+// inSorted reports whether id is in the ascending list ids.
+func inSorted(ids []int64, id int64) bool {
+	_, found := slices.BinarySearch(ids, id)
+	return found
 }
 
 // nodeBeside: the direct reader reads the node in a transaction that
@@ -236,92 +305,4 @@ func (d *directReader) nodeBeside(ctx context.Context, t *table, st stored, node
 		return nil, false, err
 	}
 	return nodeOf(rec), true, nil
-}
-
-func (c *cachedReader) joinNodes(ctx context.Context, t *table, prefix string, o order, keep func(protoreflect.Message, *pb.Node) bool) ([]stored, error) {
-	if sts, served, err := c.copy.joinNodes(ctx, t, prefix, o, keep); err != nil || served {
-		return sts, err
-	}
-	return c.direct.joinNodes(ctx, t, prefix, o, keep)
-}
-
-func (c *cachedReader) nodeBeside(ctx context.Context, t *table, st stored, nodeID int64) (*pb.Node, bool, error) {
-	if node, current, served, err := c.copy.nodeBeside(ctx, t, st, nodeID); err != nil || served {
-		return node, current, err
-	}
-	return c.direct.nodeBeside(ctx, t, st, nodeID)
-}
-
-// joinNodes serves reader.joinNodes from the mirror: records and nodes
-// under one read lock, so at one revision.
-func (m *mirror) joinNodes(ctx context.Context, t *table, prefix string, o order, keep func(protoreflect.Message, *pb.Node) bool) ([]stored, bool, error) {
-	ok, err := m.fresh(ctx)
-	if err != nil || !ok {
-		return nil, false, err
-	}
-	defer m.mu.RUnlock()
-	served := true
-	withNode := func(rec protoreflect.Message) bool {
-		var node *pb.Node
-		if id, ok := nodeIDOf(rec); ok {
-			n, found, decoded := m.nodeLocked(id)
-			if !decoded {
-				served = false // undecodable: let etcd report it
-				return false
-			}
-			if found {
-				node = n
-			}
-		}
-		return keep(rec, node)
-	}
-	if prefix != "" {
-		sts, ok := m.membersLocked(t, prefix)
-		kept := sts[:0]
-		for _, st := range sts {
-			if withNode(st.rec) {
-				kept = append(kept, st)
-			}
-		}
-		return kept, ok && served, nil
-	}
-	all := o
-	all.limit = -1
-	sts, ok := m.scanLocked(t, all, withNode, o.byIDOnly(), nil)
-	return sts, ok && served, nil
-}
-
-// nodeBeside serves reader.nodeBeside from the mirror: current when the
-// mirror holds st's record at st's revision.
-func (m *mirror) nodeBeside(ctx context.Context, t *table, st stored, nodeID int64) (node *pb.Node, current, served bool, err error) {
-	ok, err := m.fresh(ctx)
-	if err != nil || !ok {
-		return nil, false, false, err
-	}
-	defer m.mu.RUnlock()
-	e, ok := m.kvs.Get(&entry{key: m.keys.Record(t.name, recordID(st.rec))})
-	if !ok || e.modRev != st.modRev {
-		return nil, false, true, nil
-	}
-	n, found, decoded := m.nodeLocked(nodeID)
-	if !decoded {
-		return nil, false, false, nil
-	}
-	if !found {
-		return nil, true, true, nil
-	}
-	return n, true, true, nil
-}
-
-// nodeLocked is the mirror's node id, shared (read only), with m.mu
-// read-locked by the caller; decoded is false for an undecodable record.
-func (m *mirror) nodeLocked(id int64) (n *pb.Node, found, decoded bool) {
-	e, ok := m.kvs.Get(&entry{key: m.keys.Record(nodesTable.name, id)})
-	if !ok {
-		return nil, false, true
-	}
-	if e.rec == nil {
-		return nil, false, false
-	}
-	return nodeOf(e.rec), true, true
 }

@@ -333,3 +333,38 @@ func TestGetPortsByShards(t *testing.T) {
 		wantErr(t, err, etcdstore.ErrInvalidParameterValue)
 	}
 }
+
+// More distinct nodes than one transaction holds: the nodes are read by
+// range at the ports' revision, and a filtered page in id order still
+// stops at its limit and honours its marker, in both directions.
+func TestProjectFilterOverManyNodes(t *testing.T) {
+	f := newFixture(t, etcdstore.WithMaxTxnOps(8))
+	var mine []int64
+	for i := range 20 {
+		owner := "theirs"
+		if i%3 != 1 {
+			owner = "mine"
+		}
+		n := f.mustNode(t, etcdstore.Values{"owner": owner, "shard": owner})
+		p := f.mustPort(t, etcdstore.Values{"node_id": n.Id, "address": macOf(i)})
+		if owner == "mine" {
+			mine = append(mine, p.Id)
+		}
+	}
+	mineF := etcdstore.ProjectFilter{Project: "mine"}
+	all, err := f.GetPortListForProject(f.ctx, etcdstore.ListOptions{}, mineF)
+	if err != nil || !slices.Equal(portIDs(all), mine) {
+		t.Fatalf("all of mine: %v %v, want %v", portIDs(all), err, mine)
+	}
+	if got, err := f.GetPortsByShards(f.ctx, []string{"mine"}, etcdstore.ListOptions{}); err != nil || !slices.Equal(portIDs(got), mine) {
+		t.Fatalf("by shard: %v %v", portIDs(got), err)
+	}
+	page, err := f.GetPortListForProject(f.ctx, etcdstore.ListOptions{Limit: etcdstore.Limit(3), Marker: &pb.Port{Id: mine[1]}}, mineF)
+	if err != nil || !slices.Equal(portIDs(page), mine[2:5]) {
+		t.Fatalf("a page after a marker: %v %v, want %v", portIDs(page), err, mine[2:5])
+	}
+	desc, err := f.GetPortListForProject(f.ctx, etcdstore.ListOptions{Limit: etcdstore.Limit(2), SortDir: "desc", Marker: &pb.Port{Id: mine[4]}}, mineF)
+	if err != nil || !slices.Equal(portIDs(desc), []int64{mine[3], mine[2]}) {
+		t.Fatalf("a descending page: %v %v", portIDs(desc), err)
+	}
+}

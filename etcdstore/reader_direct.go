@@ -61,12 +61,13 @@ func (d *directReader) byUnique(ctx context.Context, t *table, index, key string
 // scan reads t in pages of pageSize records, all at the revision of the
 // first page; a node's locks are read with the first page.
 func (d *directReader) scan(ctx context.Context, t *table, o order, keep func(protoreflect.Message) bool, paged bool, _ candidateFunc) ([]stored, error) {
-	out, _, err := d.scanAt(ctx, t, o, keep, paged)
+	out, _, err := d.scanAt(ctx, t, o, keep, paged, 0)
 	return out, err
 }
 
-// scanAt is scan, also returning the revision it read at.
-func (d *directReader) scanAt(ctx context.Context, t *table, o order, keep func(protoreflect.Message) bool, paged bool) ([]stored, int64, error) {
+// scanAt is scan as of revision atRev (0: the latest), also returning the
+// revision it read at.
+func (d *directReader) scanAt(ctx context.Context, t *table, o order, keep func(protoreflect.Message) bool, paged bool, atRev int64) ([]stored, int64, error) {
 	s := d.s
 	prefix := s.keys.Table(t.name)
 	start, end := prefix, keys.PrefixEnd(prefix)
@@ -80,7 +81,7 @@ func (d *directReader) scanAt(ctx context.Context, t *table, o order, keep func(
 	}
 	var (
 		out   []stored
-		rev   int64
+		rev   = atRev
 		locks map[int64]lockKV
 	)
 	for {
