@@ -49,9 +49,8 @@ func (s *Store) GetPortByName(ctx context.Context, name string) (*pb.Port, error
 // GetPortsByShards is get_ports_by_shards: the ports whose node's shard
 // is one of shards (none for an empty list; a node without a shard is in
 // none), paged as §5. InvalidParameterValue for an unknown sort key. The
-// ports and their nodes are read at one revision. Round trips: one per
-// 1,000 ports, plus one per WithMaxTxnOps distinct nodes; one (the
-// freshness check) from the read cache.
+// ports and their nodes are read at one revision. Round trips as
+// joinRoundTrips (project_reads.go).
 func (s *Store) GetPortsByShards(ctx context.Context, shards []string, opts ListOptions) ([]*pb.Port, error) {
 	if _, err := parseOrder(portsTable, opts); err != nil || len(shards) == 0 {
 		return records[*pb.Port](nil), err

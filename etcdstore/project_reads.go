@@ -13,6 +13,14 @@ import (
 // the seed method it extends. A filter adds the read of the records'
 // nodes at the records' revision (node_join.go).
 //
+// joinRoundTrips, the cost of a filtered whole-table list: in id order,
+// two per 1,000 records read (the records, then their nodes at the
+// records' revision), stopping once the page is full; in another order,
+// one read of the whole table and one of the nodes. The nodes' read is
+// one transaction for up to WithMaxTxnOps distinct nodes, else one range
+// read per 1,000 nodes of their id range. One (the freshness check) from
+// the read cache.
+//
 // get_volume_connectors_by_node_id and get_volume_targets_by_node_id take
 // project= in 21.4 too, but build the join and drop it (api.py discards
 // the filtered query): the filter changes nothing there, so they keep the
@@ -31,8 +39,8 @@ func (s *Store) GetPortByAddressForProject(ctx context.Context, address string, 
 
 // GetPortListForProject is get_port_list(..., owner, project): the ports
 // whose node passes f (§5 paging after the filter). InvalidParameterValue
-// for an unknown sort key. Round trips: one per 1,000 ports, plus one per
-// WithMaxTxnOps distinct nodes with a filter.
+// for an unknown sort key. Round trips: without a filter as GetPortList;
+// with one, joinRoundTrips.
 func (s *Store) GetPortListForProject(ctx context.Context, opts ListOptions, f ProjectFilter) ([]*pb.Port, error) {
 	sts, err := s.listForProject(ctx, portsTable, "", 0, opts, f)
 	return records[*pb.Port](sts), err
@@ -48,8 +56,8 @@ func (s *Store) GetPortsByNodeIDForProject(ctx context.Context, nodeID int64, op
 
 // GetPortsByPortgroupIDForProject is get_ports_by_portgroup_id(
 // portgroup_id, ..., owner, project): the portgroup's ports whose node
-// passes f. Round trips: two, plus one per WithMaxTxnOps distinct nodes
-// with a filter.
+// passes f. Round trips: two, plus one with a filter (one per
+// WithMaxTxnOps distinct nodes).
 func (s *Store) GetPortsByPortgroupIDForProject(ctx context.Context, portgroupID int64, opts ListOptions, f ProjectFilter) ([]*pb.Port, error) {
 	sts, err := s.listForProject(ctx, portsTable, "portgroup_id", portgroupID, opts, f)
 	return records[*pb.Port](sts), err

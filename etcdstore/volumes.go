@@ -99,7 +99,7 @@ func (s *Store) GetVolumeTargetsByNodeID(ctx context.Context, nodeID int64, opts
 // volume_id, ..., project): the targets whose volume_id is volumeID
 // (exactly: no index, case matters), paged as §5, with f (only Project;
 // an Owner is InvalidParameterValue) on their node. Round trips: one per
-// 1,000 targets, plus one per WithMaxTxnOps distinct nodes with a filter.
+// 1,000 targets; with a filter, joinRoundTrips (project_reads.go).
 func (s *Store) GetVolumeTargetsByVolumeID(ctx context.Context, volumeID string, opts ListOptions, f ProjectFilter) ([]*pb.VolumeTarget, error) {
 	if err := f.projectOnly("get_volume_targets_by_volume_id"); err != nil {
 		return nil, err
