@@ -368,3 +368,31 @@ func TestProjectFilterOverManyNodes(t *testing.T) {
 		t.Fatalf("a descending page: %v %v", portIDs(desc), err)
 	}
 }
+
+// A filtered list in id order longer than one page of 1,000 ports: the
+// pages follow each other at one revision and the limit cuts the second.
+func TestProjectFilterAcrossPages(t *testing.T) {
+	f := newFixture(t)
+	mineNode := f.mustNode(t, etcdstore.Values{"owner": "mine"})
+	theirs := f.mustNode(t, etcdstore.Values{"owner": "theirs"})
+	var mine []int64
+	for i := range 1050 {
+		n := theirs
+		if i%10 != 0 {
+			n = mineNode
+		}
+		p := f.mustPort(t, etcdstore.Values{"node_id": n.Id, "address": macOf(i)})
+		if n == mineNode {
+			mine = append(mine, p.Id)
+		}
+	}
+	mineF := etcdstore.ProjectFilter{Owner: "mine"}
+	got, err := f.GetPortListForProject(f.ctx, etcdstore.ListOptions{Limit: etcdstore.Limit(920)}, mineF) // 900 in the first page
+	if err != nil || !slices.Equal(portIDs(got), mine[:920]) {
+		t.Fatalf("920 of mine: %d %v", len(got), err)
+	}
+	got, err = f.GetPortListForProject(f.ctx, etcdstore.ListOptions{Marker: got[len(got)-1]}, mineF)
+	if err != nil || !slices.Equal(portIDs(got), mine[920:]) {
+		t.Fatalf("the rest: %d %v, want %d", len(got), err, len(mine)-920)
+	}
+}
