@@ -103,7 +103,9 @@ func TestEveryRouteThroughHTTP(t *testing.T) {
 	s.ok(t, "get_port_list", obj{})
 	s.ok(t, "get_ports_by_node_id", obj{"node_id": nodeID})
 	s.ok(t, "get_ports_by_portgroup_id", obj{"portgroup_id": pg["id"]})
-	s.ok(t, "update_port", obj{"port_id": port["uuid"], "values": obj{"pxe_enabled": false}})
+	s.ok(t, "update_port", obj{"port_id": port["uuid"], "values": obj{"pxe_enabled": false, "name": "port-1", "version": "1.11"}})
+	s.ok(t, "get_port_by_name", obj{"port_name": "port-1"})
+	s.ok(t, "get_ports_by_shards", obj{"shards": []string{"s1"}, "limit": 5})
 	if got := s.ok(t, "get_node_by_port_addresses", obj{"addresses": []string{"52:54:00:00:00:01"}}).Obj(t); got["uuid"] != nodeUUID {
 		t.Fatalf("by port addresses %v", got)
 	}
@@ -120,6 +122,7 @@ func TestEveryRouteThroughHTTP(t *testing.T) {
 	s.ok(t, "get_volume_target_list", obj{})
 	s.ok(t, "get_volume_targets_by_node_id", obj{"node_id": nodeID})
 	s.ok(t, "update_volume_target", obj{"ident": vt["uuid"], "target_info": obj{"volume_id": "v2"}})
+	s.ok(t, "get_volume_targets_by_volume_id", obj{"volume_id": "v2", "project": nil})
 
 	cd := s.ok(t, "register_conductor", obj{"values": obj{"hostname": "c1", "drivers": []string{"ipmi", "fake"}}}).Obj(t)
 	if _, ok := cd["lease"]; ok || cd["hostname"] != "c1" || cd["online"] != true {

@@ -52,7 +52,8 @@ func TestHostileRequests(t *testing.T) {
 		{"bad datetime", "update_node", `{"node_id": 1, "values": {"provision_updated_at": "yesterday"}}`, "InvalidArgumentType", 400},
 		{"JSON column of the wrong kind", "update_node", `{"node_id": 1, "values": {"extra": [1]}}`, "InvalidParameterValue", 400},
 		{"NUL in a name", "update_node", `{"node_id": 1, "values": {"name": "a\u0000b"}}`, "InvalidParameterValue", 400},
-		{"unsupported 21.4 filter", "get_port_list", `{"owner": "p1"}`, "NotSupported", 400},
+		{"21.4 filter not a string", "get_port_list", `{"owner": 5}`, "InvalidArgumentType", 400},
+		{"owner where 21.4 takes none", "get_portgroup_list", `{"owner": "p1"}`, "UnknownArgument", 400},
 		{"reset without --testing", "reset_for_tests", `{}`, "TestingModeOnly", 403},
 	}
 	for _, c := range cases {

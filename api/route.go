@@ -67,6 +67,7 @@ var routeGroups = [][]Route{
 	nodeRoutes,
 	nodeRoutes21,
 	portRoutes,
+	ports21Routes,
 	portgroupRoutes,
 	chassisRoutes,
 	conductorRoutes,

@@ -3,7 +3,7 @@ package api
 import "context"
 
 // 21.4's owner and project filters of the port and portgroup reads are
-// not supported by the store yet: accepted only as null.
+// the store's ...ForProject methods (ownerArgs, projectArg).
 
 var portRoutes = []Route{
 	{Name: "get_port_by_id", Doc: "A port by id.", Result: rRecord(newPort), Args: []Arg{req("port_id", tInteger)},
@@ -15,24 +15,24 @@ var portRoutes = []Route{
 			return ret(c.store().GetPortByUUID(ctx, c.Str("port_uuid")))
 		}},
 	{Name: "get_port_by_address", Doc: "A port by MAC address.", Result: rRecord(newPort),
-		Args: []Arg{req("address", tString), unsupported("owner"), unsupported("project")},
+		Args: args([]Arg{req("address", tString)}, ownerArgs),
 		Call: func(ctx context.Context, c *Call) (any, error) {
-			return ret(c.store().GetPortByAddress(ctx, c.Str("address")))
+			return ret(c.store().GetPortByAddressForProject(ctx, c.Str("address"), c.ProjectFilter()))
 		}},
 	{Name: "get_port_list", Doc: "Every port, paged.", Result: rRecords(newPort),
-		Args: args(listArgs(newPort), []Arg{unsupported("owner"), unsupported("project")}),
+		Args: args(listArgs(newPort), ownerArgs),
 		Call: func(ctx context.Context, c *Call) (any, error) {
-			return ret(c.store().GetPortList(ctx, c.ListOptions()))
+			return ret(c.store().GetPortListForProject(ctx, c.ListOptions(), c.ProjectFilter()))
 		}},
 	{Name: "get_ports_by_node_id", Doc: "The ports of a node.", Result: rRecords(newPort),
-		Args: args([]Arg{req("node_id", tInteger)}, listArgs(newPort), []Arg{unsupported("owner"), unsupported("project")}),
+		Args: args([]Arg{req("node_id", tInteger)}, listArgs(newPort), ownerArgs),
 		Call: func(ctx context.Context, c *Call) (any, error) {
-			return ret(c.store().GetPortsByNodeID(ctx, c.Int("node_id"), c.ListOptions()))
+			return ret(c.store().GetPortsByNodeIDForProject(ctx, c.Int("node_id"), c.ListOptions(), c.ProjectFilter()))
 		}},
 	{Name: "get_ports_by_portgroup_id", Doc: "The ports of a portgroup.", Result: rRecords(newPort),
-		Args: args([]Arg{req("portgroup_id", tInteger)}, listArgs(newPort), []Arg{unsupported("owner"), unsupported("project")}),
+		Args: args([]Arg{req("portgroup_id", tInteger)}, listArgs(newPort), ownerArgs),
 		Call: func(ctx context.Context, c *Call) (any, error) {
-			return ret(c.store().GetPortsByPortgroupID(ctx, c.Int("portgroup_id"), c.ListOptions()))
+			return ret(c.store().GetPortsByPortgroupIDForProject(ctx, c.Int("portgroup_id"), c.ListOptions(), c.ProjectFilter()))
 		}},
 	{Name: "create_port", Doc: "Create a port.", Result: rRecord(newPort), Args: []Arg{req("values", tValues(newPort))},
 		Call: func(ctx context.Context, c *Call) (any, error) {
@@ -51,9 +51,9 @@ var portRoutes = []Route{
 
 var portgroupRoutes = []Route{
 	{Name: "get_portgroup_by_id", Doc: "A portgroup by id.", Result: rRecord(newPortgroup),
-		Args: []Arg{req("portgroup_id", tInteger), unsupported("project")},
+		Args: []Arg{req("portgroup_id", tInteger), projectArg},
 		Call: func(ctx context.Context, c *Call) (any, error) {
-			return ret(c.store().GetPortgroupByID(ctx, c.Int("portgroup_id")))
+			return ret(c.store().GetPortgroupByIDForProject(ctx, c.Int("portgroup_id"), c.ProjectFilter()))
 		}},
 	{Name: "get_portgroup_by_uuid", Doc: "A portgroup by uuid.", Result: rRecord(newPortgroup),
 		Args: []Arg{req("portgroup_uuid", tString)},
@@ -61,23 +61,23 @@ var portgroupRoutes = []Route{
 			return ret(c.store().GetPortgroupByUUID(ctx, c.Str("portgroup_uuid")))
 		}},
 	{Name: "get_portgroup_by_address", Doc: "A portgroup by MAC address.", Result: rRecord(newPortgroup),
-		Args: []Arg{req("address", tString), unsupported("project")},
+		Args: []Arg{req("address", tString), projectArg},
 		Call: func(ctx context.Context, c *Call) (any, error) {
-			return ret(c.store().GetPortgroupByAddress(ctx, c.Str("address")))
+			return ret(c.store().GetPortgroupByAddressForProject(ctx, c.Str("address"), c.ProjectFilter()))
 		}},
 	{Name: "get_portgroup_by_name", Doc: "A portgroup by name.", Result: rRecord(newPortgroup), Args: []Arg{req("name", tString)},
 		Call: func(ctx context.Context, c *Call) (any, error) {
 			return ret(c.store().GetPortgroupByName(ctx, c.Str("name")))
 		}},
 	{Name: "get_portgroup_list", Doc: "Every portgroup, paged.", Result: rRecords(newPortgroup),
-		Args: args(listArgs(newPortgroup), []Arg{unsupported("project")}),
+		Args: args(listArgs(newPortgroup), []Arg{projectArg}),
 		Call: func(ctx context.Context, c *Call) (any, error) {
-			return ret(c.store().GetPortgroupList(ctx, c.ListOptions()))
+			return ret(c.store().GetPortgroupListForProject(ctx, c.ListOptions(), c.ProjectFilter()))
 		}},
 	{Name: "get_portgroups_by_node_id", Doc: "The portgroups of a node.", Result: rRecords(newPortgroup),
-		Args: args([]Arg{req("node_id", tInteger)}, listArgs(newPortgroup), []Arg{unsupported("project")}),
+		Args: args([]Arg{req("node_id", tInteger)}, listArgs(newPortgroup), []Arg{projectArg}),
 		Call: func(ctx context.Context, c *Call) (any, error) {
-			return ret(c.store().GetPortgroupsByNodeID(ctx, c.Int("node_id"), c.ListOptions()))
+			return ret(c.store().GetPortgroupsByNodeIDForProject(ctx, c.Int("node_id"), c.ListOptions(), c.ProjectFilter()))
 		}},
 	{Name: "create_portgroup", Doc: "Create a portgroup.", Result: rRecord(newPortgroup),
 		Args: []Arg{req("values", tValues(newPortgroup))},

@@ -2,14 +2,15 @@ package api
 
 import "context"
 
-// 21.4's project filter of the volume lists is not supported by the
-// store yet: accepted only as null.
+// 21.4's project filter of the volume lists is the store's ...ForProject
+// methods; get_volume_connectors_by_node_id and
+// get_volume_targets_by_node_id accept it and, as 21.4 does, ignore it.
 
 var volumeRoutes = []Route{
 	{Name: "get_volume_connector_list", Doc: "Every volume connector, paged.", Result: rRecords(newConnector),
-		Args: args(listArgs(newConnector), []Arg{unsupported("project")}),
+		Args: args(listArgs(newConnector), []Arg{projectArg}),
 		Call: func(ctx context.Context, c *Call) (any, error) {
-			return ret(c.store().GetVolumeConnectorList(ctx, c.ListOptions()))
+			return ret(c.store().GetVolumeConnectorListForProject(ctx, c.ListOptions(), c.ProjectFilter()))
 		}},
 	{Name: "get_volume_connector_by_id", Doc: "A volume connector by id.", Result: rRecord(newConnector),
 		Args: []Arg{req("db_id", tInteger)},
@@ -22,7 +23,7 @@ var volumeRoutes = []Route{
 			return ret(c.store().GetVolumeConnectorByUUID(ctx, c.Str("connector_uuid")))
 		}},
 	{Name: "get_volume_connectors_by_node_id", Doc: "The volume connectors of a node.", Result: rRecords(newConnector),
-		Args: args([]Arg{req("node_id", tInteger)}, listArgs(newConnector), []Arg{unsupported("project")}),
+		Args: args([]Arg{req("node_id", tInteger)}, listArgs(newConnector), []Arg{ignoredProjectArg}),
 		Call: func(ctx context.Context, c *Call) (any, error) {
 			return ret(c.store().GetVolumeConnectorsByNodeID(ctx, c.Int("node_id"), c.ListOptions()))
 		}},
@@ -41,9 +42,9 @@ var volumeRoutes = []Route{
 			return none(c.store().DestroyVolumeConnector(ctx, c.Str("ident")))
 		}},
 	{Name: "get_volume_target_list", Doc: "Every volume target, paged.", Result: rRecords(newTarget),
-		Args: args(listArgs(newTarget), []Arg{unsupported("project")}),
+		Args: args(listArgs(newTarget), []Arg{projectArg}),
 		Call: func(ctx context.Context, c *Call) (any, error) {
-			return ret(c.store().GetVolumeTargetList(ctx, c.ListOptions()))
+			return ret(c.store().GetVolumeTargetListForProject(ctx, c.ListOptions(), c.ProjectFilter()))
 		}},
 	{Name: "get_volume_target_by_id", Doc: "A volume target by id.", Result: rRecord(newTarget),
 		Args: []Arg{req("db_id", tInteger)},
@@ -56,7 +57,7 @@ var volumeRoutes = []Route{
 			return ret(c.store().GetVolumeTargetByUUID(ctx, c.Str("uuid")))
 		}},
 	{Name: "get_volume_targets_by_node_id", Doc: "The volume targets of a node.", Result: rRecords(newTarget),
-		Args: args([]Arg{req("node_id", tInteger)}, listArgs(newTarget), []Arg{unsupported("project")}),
+		Args: args([]Arg{req("node_id", tInteger)}, listArgs(newTarget), []Arg{ignoredProjectArg}),
 		Call: func(ctx context.Context, c *Call) (any, error) {
 			return ret(c.store().GetVolumeTargetsByNodeID(ctx, c.Int("node_id"), c.ListOptions()))
 		}},

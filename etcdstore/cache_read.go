@@ -162,6 +162,12 @@ func (m *mirror) members(ctx context.Context, t *table, prefix string) ([]stored
 		return nil, false, err
 	}
 	defer m.mu.RUnlock()
+	out, served := m.membersLocked(t, prefix)
+	return out, served, nil
+}
+
+// membersLocked is members with m.mu read-locked by the caller.
+func (m *mirror) membersLocked(t *table, prefix string) ([]stored, bool) {
 	var out []stored
 	served := true
 	m.kvs.AscendRange(&entry{key: prefix}, &entry{key: keys.PrefixEnd(prefix)}, func(e *entry) bool {
@@ -177,7 +183,7 @@ func (m *mirror) members(ctx context.Context, t *table, prefix string) ([]stored
 		served = ok
 		return ok
 	})
-	return out, served, nil
+	return out, served
 }
 
 // scan serves reader.scan from the mirror: the same walk in id order
@@ -189,6 +195,12 @@ func (m *mirror) scan(ctx context.Context, t *table, o order, keep func(protoref
 		return nil, false, err
 	}
 	defer m.mu.RUnlock()
+	out, served := m.scanLocked(t, o, keep, paged, candidates)
+	return out, served, nil
+}
+
+// scanLocked is scan with m.mu read-locked by the caller.
+func (m *mirror) scanLocked(t *table, o order, keep func(protoreflect.Message) bool, paged bool, candidates candidateFunc) ([]stored, bool) {
 	var out []stored
 	undecodable := false
 	visit := func(e *entry) bool {
@@ -240,9 +252,9 @@ func (m *mirror) scan(ctx context.Context, t *table, o order, keep func(protoref
 		m.kvs.AscendRange(lo, &entry{key: keys.PrefixEnd(table)}, visit)
 	}
 	if undecodable {
-		return nil, false, nil
+		return nil, false
 	}
-	return out, true, nil
+	return out, true
 }
 
 // nodesOfPorts serves reader.nodesOfPorts from the mirror: the

@@ -48,6 +48,7 @@ var (
 	ErrVolumeTargetAlreadyExists             = sentinel("VolumeTargetAlreadyExists", ErrConflict)
 	ErrDuplicateName                         = sentinel("DuplicateName", ErrConflict)
 	ErrPortgroupDuplicateName                = sentinel("PortgroupDuplicateName", ErrConflict)
+	ErrPortDuplicateName                     = sentinel("PortDuplicateName", ErrConflict)
 	ErrMACAlreadyExists                      = sentinel("MACAlreadyExists", ErrConflict)
 	ErrPortgroupMACAlreadyExists             = sentinel("PortgroupMACAlreadyExists", ErrConflict)
 	ErrInstanceAssociated                    = sentinel("InstanceAssociated", ErrConflict)

@@ -75,6 +75,7 @@ func hostileKinds() []hostileKind {
 			gets: []func(*fixture, string) error{
 				func(f *fixture, s string) error { _, err := f.GetPortByAddress(f.ctx, s); return err },
 				func(f *fixture, s string) error { _, err := f.GetPortByUUID(f.ctx, s); return err },
+				func(f *fixture, s string) error { _, err := f.GetPortByName(f.ctx, s); return err },
 				func(f *fixture, s string) error { return f.DestroyPort(f.ctx, s) },
 			}},
 		{name: "portgroup", msg: &pb.Portgroup{}, base: withNode,

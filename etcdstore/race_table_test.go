@@ -149,6 +149,7 @@ func TestRaceTable(t *testing.T) {
 		recordRaceCases(),
 		templateRaceCases(),
 		conductorRaceCases(),
+		portNameRaceCases(),
 	) {
 		t.Run(rc.name, func(t *testing.T) {
 			for _, mode := range modes {

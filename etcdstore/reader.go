@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/ironic-etcd/ironic-etcd/pb"
 )
 
 // reader is how the store reads: every read of records goes through it,
@@ -40,6 +42,16 @@ type reader interface {
 	// addresses (any case) and returns the node when there is exactly
 	// one, all as of one revision.
 	nodesOfPorts(ctx context.Context, addresses []string) (owners int, node stored, err error)
+	// joinNodes reads the records of t (the whole table when prefix is
+	// "", else those under a membership prefix) and the nodes their
+	// node_id points at, all at one revision, and returns the records
+	// keep accepts given their node (nil: none), unpaged (node_join.go).
+	joinNodes(ctx context.Context, t *table, prefix string, o order, keep func(protoreflect.Message, *pb.Node) bool) ([]stored, error)
+	// nodeBeside reads node nodeID as of a revision at which the record
+	// of t that st was read from is unchanged; current is false when it
+	// changed (the caller reads it again), node nil when there is none.
+	// Direct: one round trip.
+	nodeBeside(ctx context.Context, t *table, st stored, nodeID int64) (node *pb.Node, current bool, err error)
 	// indexedID is the id the reader believes holds key in the unique
 	// index field of table, unverified: callers check it with a compare
 	// in their own transaction.

@@ -61,6 +61,13 @@ func (d *directReader) byUnique(ctx context.Context, t *table, index, key string
 // scan reads t in pages of pageSize records, all at the revision of the
 // first page; a node's locks are read with the first page.
 func (d *directReader) scan(ctx context.Context, t *table, o order, keep func(protoreflect.Message) bool, paged bool, _ candidateFunc) ([]stored, error) {
+	out, _, err := d.scanAt(ctx, t, o, keep, paged, 0)
+	return out, err
+}
+
+// scanAt is scan as of revision atRev (0: the latest), also returning the
+// revision it read at.
+func (d *directReader) scanAt(ctx context.Context, t *table, o order, keep func(protoreflect.Message) bool, paged bool, atRev int64) ([]stored, int64, error) {
 	s := d.s
 	prefix := s.keys.Table(t.name)
 	start, end := prefix, keys.PrefixEnd(prefix)
@@ -74,7 +81,7 @@ func (d *directReader) scan(ctx context.Context, t *table, o order, keep func(pr
 	}
 	var (
 		out   []stored
-		rev   int64
+		rev   = atRev
 		locks map[int64]lockKV
 	)
 	for {
@@ -98,7 +105,7 @@ func (d *directReader) scan(ctx context.Context, t *table, o order, keep func(pr
 		}
 		resp, err := s.cli.Txn(ctx).Then(ops...).Commit()
 		if err != nil {
-			return nil, etcdError(err, false)
+			return nil, 0, etcdError(err, false)
 		}
 		if rev == 0 {
 			rev = resp.Header.Revision
@@ -110,7 +117,7 @@ func (d *directReader) scan(ctx context.Context, t *table, o order, keep func(pr
 		for _, kv := range rr.Kvs {
 			st, err := s.decode(t, kv, nil)
 			if err != nil {
-				return nil, err
+				return nil, 0, err
 			}
 			if l, ok := locks[recordID(st.rec)]; ok {
 				st.setLock(l.holder, l.modRev)
@@ -120,11 +127,11 @@ func (d *directReader) scan(ctx context.Context, t *table, o order, keep func(pr
 			}
 			out = append(out, st)
 			if paged && o.limit >= 0 && len(out) == o.limit {
-				return out, nil
+				return out, rev, nil
 			}
 		}
 		if !paged || !rr.More || len(rr.Kvs) == 0 {
-			return out, nil
+			return out, rev, nil
 		}
 		last := string(rr.Kvs[len(rr.Kvs)-1].Key)
 		if o.desc {
@@ -158,19 +165,26 @@ func readLocks(kvs []*mvccpb.KeyValue) map[int64]lockKV {
 // nor seen twice. Round trips: two, plus one per WithMaxTxnOps records
 // beyond the first batch.
 func (d *directReader) members(ctx context.Context, t *table, prefix string) ([]stored, error) {
+	out, _, err := d.membersAt(ctx, t, prefix)
+	return out, err
+}
+
+// membersAt is members, also returning the revision it read at.
+func (d *directReader) membersAt(ctx context.Context, t *table, prefix string) ([]stored, int64, error) {
 	resp, err := d.s.cli.Get(ctx, prefix, clientv3.WithPrefix(), clientv3.WithKeysOnly())
 	if err != nil {
-		return nil, etcdError(err, false)
+		return nil, 0, etcdError(err, false)
 	}
 	ids := make([]int64, 0, len(resp.Kvs))
 	for _, kv := range resp.Kvs {
 		id, err := memberKeyID(kv)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		ids = append(ids, id)
 	}
-	return d.getMany(ctx, t, ids, resp.Header.Revision)
+	out, err := d.getMany(ctx, t, ids, resp.Header.Revision)
+	return out, resp.Header.Revision, err
 }
 
 // getMany reads records by id from etcd as of revision rev (0: the

@@ -68,7 +68,7 @@ func (s *Store) create(ctx context.Context, t *table, rec protoreflect.Message, 
 			}
 			return resp.Header.Revision, nil
 		}
-		if err := clashOf(resp, owners, uniques, clashes, rec); err != nil {
+		if err := clashOf(resp, owners, uniques, clashes, rec, true); err != nil {
 			return 0, err
 		}
 		if recTaken.found(resp) {
@@ -208,7 +208,7 @@ func (s *Store) update(ctx context.Context, t *table, id ident, cur stored, keep
 			}
 			continue
 		}
-		if err := clashOf(resp, owners, added, clashes, next); err != nil {
+		if err := clashOf(resp, owners, added, clashes, next, false); err != nil {
 			return stored{}, err
 		}
 		return stored{}, errExtraCompare
@@ -234,8 +234,8 @@ func (s *Store) requireOwners(b *txnBuilder, members []memberKey) []ownerRead {
 
 // clashOf names why a failed create or update of rec failed, from its Else
 // reads: an owner gone, or a unique key (uniques[i], read as clashes[i])
-// taken. nil: neither.
-func clashOf(resp *clientv3.TxnResponse, owners []ownerRead, uniques []indexKey, clashes []txnRead, rec protoreflect.Message) error {
+// taken (creating: a create's error for it). nil: neither.
+func clashOf(resp *clientv3.TxnResponse, owners []ownerRead, uniques []indexKey, clashes []txnRead, rec protoreflect.Message, creating bool) error {
 	for _, o := range owners {
 		if !o.read.found(resp) {
 			return o.mk.m.owner.notFound(strconv.FormatInt(o.mk.ownerID, 10))
@@ -243,6 +243,9 @@ func clashOf(resp *clientv3.TxnResponse, owners []ownerRead, uniques []indexKey,
 	}
 	for i, k := range uniques {
 		if clashes[i].found(resp) {
+			if creating && k.u.createClash != nil {
+				return k.u.createClash(rec)
+			}
 			return k.u.clash(rec)
 		}
 	}

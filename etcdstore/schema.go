@@ -41,6 +41,9 @@ type unique struct {
 	name    string   // key segment
 	columns []string // proto field names
 	clash   func(rec protoreflect.Message) error
+	// createClash, when set, is the error a create reports instead of
+	// clash: create_port names a duplicate port name PortAlreadyExists.
+	createClash func(rec protoreflect.Message) error
 }
 
 // membership indexes the records of a table by a column that points at

@@ -117,7 +117,17 @@ var portsTable = &table{
 	name:   "ports",
 	noun:   "port",
 	newMsg: func() proto.Message { return &pb.Port{} },
+	// update_port reports a name before an address, create_port an
+	// address before anything else (a name as PortAlreadyExists): name
+	// first, with its own create error, gives both for one clash and, for
+	// a name and an address at once, what 21.4 on SQLite reports.
 	uniques: []unique{
+		{name: "name", columns: []string{"name"}, clash: func(r protoreflect.Message) error {
+			name := str(r, "name")
+			return newError(ErrPortDuplicateName, fmt.Sprintf("a port with name %s already exists", name), "name", name)
+		}, createClash: func(r protoreflect.Message) error {
+			return errAlreadyExists(ErrPortAlreadyExists, "a port", recordUUID(r))
+		}},
 		{name: "address", columns: []string{"address"}, clash: func(r protoreflect.Message) error {
 			mac := str(r, "address")
 			return newError(ErrMACAlreadyExists, fmt.Sprintf("a port with MAC address %s already exists", mac), "mac", mac)

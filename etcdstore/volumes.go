@@ -3,6 +3,8 @@ package etcdstore
 import (
 	"context"
 
+	"google.golang.org/protobuf/reflect/protoreflect"
+
 	"github.com/ironic-etcd/ironic-etcd/pb"
 )
 
@@ -90,6 +92,32 @@ func (s *Store) GetVolumeTargetList(ctx context.Context, opts ListOptions) ([]*p
 // an unknown node. Two round trips.
 func (s *Store) GetVolumeTargetsByNodeID(ctx context.Context, nodeID int64, opts ListOptions) ([]*pb.VolumeTarget, error) {
 	sts, err := s.listMembers(ctx, volumeTargetsTable, "node_id", nodeID, opts)
+	return records[*pb.VolumeTarget](sts), err
+}
+
+// GetVolumeTargetsByVolumeID is get_volume_targets_by_volume_id(
+// volume_id, ..., project): the targets whose volume_id is volumeID
+// (exactly: no index, case matters), paged as §5, with f (only Project;
+// an Owner is InvalidParameterValue) on their node. Round trips: one per
+// 1,000 targets; with a filter, joinRoundTrips (project_reads.go).
+func (s *Store) GetVolumeTargetsByVolumeID(ctx context.Context, volumeID string, opts ListOptions, f ProjectFilter) ([]*pb.VolumeTarget, error) {
+	if err := f.projectOnly("get_volume_targets_by_volume_id"); err != nil {
+		return nil, err
+	}
+	ofVolume := func(rec protoreflect.Message) bool {
+		return rec.Interface().(*pb.VolumeTarget).GetVolumeId() == volumeID
+	}
+	if f.active() {
+		sts, err := s.listJoined(ctx, volumeTargetsTable, "", opts, func(rec protoreflect.Message, n *pb.Node) bool {
+			return ofVolume(rec) && f.keepNode(n)
+		})
+		return records[*pb.VolumeTarget](sts), err
+	}
+	ord, err := parseOrder(volumeTargetsTable, opts)
+	if err != nil {
+		return nil, err
+	}
+	sts, err := s.list(ctx, volumeTargetsTable, ord, ofVolume)
 	return records[*pb.VolumeTarget](sts), err
 }
 
