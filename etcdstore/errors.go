@@ -32,6 +32,7 @@ var (
 	ErrVolumeTargetNotFound    = sentinel("VolumeTargetNotFound", ErrNotFound)
 	ErrConductorNotFound       = sentinel("ConductorNotFound", ErrNotFound)
 	ErrInstanceNotFound        = sentinel("InstanceNotFound", ErrNotFound)
+	ErrAllocationNotFound      = sentinel("AllocationNotFound", ErrNotFound)
 	// ErrLeaseNotFound: a write bound to a lease (WithLease,
 	// WithConductorLease) named one that expired or was revoked; nothing
 	// was written. Not an Ironic exception: the session is gone.
@@ -52,6 +53,8 @@ var (
 	ErrVolumeTargetBootIndexAlreadyExists    = sentinel("VolumeTargetBootIndexAlreadyExists", ErrConflict)
 	ErrNodeLocked                            = sentinel("NodeLocked", ErrConflict)
 	ErrNodeAssociated                        = sentinel("NodeAssociated", ErrConflict)
+	ErrAllocationAlreadyExists               = sentinel("AllocationAlreadyExists", ErrConflict)
+	ErrAllocationDuplicateName               = sentinel("AllocationDuplicateName", ErrConflict)
 
 	ErrConductorAlreadyRegistered                   = sentinel("ConductorAlreadyRegistered", ErrInternal)
 	ErrConductorHardwareInterfacesAlreadyRegistered = sentinel("ConductorHardwareInterfacesAlreadyRegistered", ErrInternal)

@@ -11,11 +11,13 @@ import (
 
 // nodeChildren are the tables whose records belong to a node through
 // node_id and go with it.
-var nodeChildren = []*table{portsTable, portgroupsTable, volumeConnectorsTable, volumeTargetsTable}
+var nodeChildren = []*table{portsTable, portgroupsTable, volumeConnectorsTable, volumeTargetsTable, allocationsTable}
 
 // DestroyNode removes node nodeID (id or uuid) with its lock, tags, ports,
-// portgroups, volume connectors and volume targets. InvalidIdentity,
-// NodeNotFound.
+// portgroups, volume connectors, volume targets and allocations (those
+// whose node_id is the node, as 21.4: its own allocation_id goes with the
+// record, so an allocation of another node it pointed at stays).
+// InvalidIdentity, NodeNotFound.
 //
 // Everything goes in one transaction that compares the node's and every
 // child's revision and that no child was added since the children were
