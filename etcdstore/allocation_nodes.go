@@ -3,7 +3,6 @@ package etcdstore
 import (
 	"context"
 
-	pbetcd "go.etcd.io/etcd/api/v3/etcdserverpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"google.golang.org/protobuf/proto"
 )
@@ -39,7 +38,7 @@ func (s *Store) orphanNodesOf(ctx context.Context, aid int64) (txnPart, error) {
 	}
 	now := timestampOf(s.now())
 	for _, r := range got.Responses {
-		cur, found, err := s.parseRead(nodesTable, []*pbetcd.ResponseOp{r})
+		cur, found, err := s.decodeFound(nodesTable, r.GetResponseRange().Kvs, nil) // the lock is not compared
 		if err != nil {
 			return txnPart{}, err
 		}
