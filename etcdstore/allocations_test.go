@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/ironic-etcd/ironic-etcd/etcdstore"
 	"github.com/ironic-etcd/ironic-etcd/pb"
@@ -530,4 +531,24 @@ func TestAllocationDestroyNode(t *testing.T) {
 			t.Fatalf("index key left behind: %s", k)
 		}
 	}
+}
+
+// allocationHostileKind is the allocation row of TestHostileInput and
+// TestHostileJSON.
+func allocationHostileKind() hostileKind {
+	return hostileKind{name: "allocation", msg: &pb.Allocation{}, base: func(*fixture, *testing.T) etcdstore.Values { return etcdstore.Values{} },
+		create: func(f *fixture, v etcdstore.Values) (proto.Message, error) { return f.CreateAllocation(f.ctx, v) },
+		update: func(f *fixture, id string, v etcdstore.Values) (proto.Message, error) {
+			return f.UpdateAllocation(f.ctx, id, v, true)
+		},
+		gets: []func(*fixture, string) error{
+			func(f *fixture, s string) error { _, err := f.GetAllocationByUUID(f.ctx, s); return err },
+			func(f *fixture, s string) error { _, err := f.GetAllocationByName(f.ctx, s); return err },
+			func(f *fixture, s string) error { _, err := f.TakeOverAllocation(f.ctx, s, 1, 2); return err },
+			func(f *fixture, s string) error {
+				_, err := f.GetAllocationList(f.ctx, etcdstore.AllocationFilter{NodeUUID: &s, ConductorAffinity: &s}, etcdstore.ListOptions{})
+				return err
+			},
+			func(f *fixture, s string) error { return f.DestroyAllocation(f.ctx, s) },
+		}}
 }
