@@ -151,6 +151,7 @@ func TestEveryRouteThroughHTTP(t *testing.T) {
 		t.Fatalf("offline ids %v", got)
 	}
 
+	exerciseAllocations(t, s)
 	s.ok(t, "destroy_volume_target", obj{"ident": vt["uuid"]})
 	s.ok(t, "destroy_volume_connector", obj{"ident": vc["uuid"]})
 	s.ok(t, "destroy_port", obj{"port_id": port["uuid"]})
