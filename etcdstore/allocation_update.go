@@ -1,6 +1,7 @@
 package etcdstore
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -167,19 +168,52 @@ func (s *Store) associate(ctx context.Context, cur stored, values Values, notFou
 }
 
 // withTraits is instance_info with its "traits" key set to traits (a JSON
-// list), every other key kept as stored.
+// list), as Python's dict assignment does it: every other key kept as
+// stored and in its place, "traits" replaced where it is or added last.
 func withTraits(info, traits []byte) ([]byte, error) {
-	doc := map[string]json.RawMessage{}
-	if len(info) > 0 {
-		if err := json.Unmarshal(info, &doc); err != nil {
-			return nil, invalidParam("the node's instance_info is not a JSON object: %v", err)
-		}
-	}
 	if len(traits) == 0 {
 		traits = []byte("[]")
 	}
-	doc["traits"] = traits
-	out, err := encodeJSON(pb.JSONKind_JSON_OBJECT, doc)
+	var keys []string
+	vals := map[string]json.RawMessage{}
+	dec := json.NewDecoder(bytes.NewReader(info))
+	if len(info) > 0 {
+		if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+			return nil, invalidParam("the node's instance_info is not a JSON object")
+		}
+		for dec.More() {
+			tok, err := dec.Token()
+			if err != nil {
+				return nil, invalidParam("the node's instance_info does not decode: %v", err)
+			}
+			key, _ := tok.(string)
+			var v json.RawMessage
+			if err := dec.Decode(&v); err != nil {
+				return nil, invalidParam("the node's instance_info does not decode: %v", err)
+			}
+			if _, dup := vals[key]; !dup {
+				keys = append(keys, key)
+			}
+			vals[key] = v
+		}
+	}
+	if _, ok := vals["traits"]; !ok {
+		keys = append(keys, "traits")
+	}
+	vals["traits"] = traits
+	var buf bytes.Buffer
+	buf.WriteByte('{')
+	for i, k := range keys {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		name, _ := json.Marshal(k)
+		buf.Write(name)
+		buf.WriteByte(':')
+		buf.Write(vals[k])
+	}
+	buf.WriteByte('}')
+	out, err := encodeJSON(pb.JSONKind_JSON_OBJECT, json.RawMessage(buf.Bytes()))
 	if err != nil {
 		return nil, invalidParam("instance_info with the allocation's traits: %v", err)
 	}

@@ -360,7 +360,8 @@ func TestAllocationUpdateWithNodeID(t *testing.T) {
 	}
 }
 
-// Other keys of instance_info are kept as stored, numbers to the digit.
+// Other keys of instance_info are kept as stored, in their order, numbers
+// to the digit; "traits" stays where it was.
 func TestAllocationUpdateKeepsInstanceInfo(t *testing.T) {
 	f := newAllocFixture(t)
 	if _, err := f.UpdateNode(f.ctx, f.node.Uuid, etcdstore.Values{"instance_info": json.RawMessage(`{"image_source":"x","big":123456789012345678901234567890}`)}); err != nil {
@@ -370,7 +371,18 @@ func TestAllocationUpdateKeepsInstanceInfo(t *testing.T) {
 		t.Fatal(err)
 	}
 	node, _ := f.GetNodeByID(f.ctx, f.node.Id)
-	if want := `{"big":123456789012345678901234567890,"image_source":"x","traits":[]}`; string(node.InstanceInfo) != want {
+	if want := `{"image_source":"x","big":123456789012345678901234567890,"traits":[]}`; string(node.InstanceInfo) != want {
+		t.Fatalf("instance_info %s, want %s", node.InstanceInfo, want)
+	}
+	if _, err := f.UpdateNode(f.ctx, f.node.Uuid, etcdstore.Values{"instance_uuid": nil,
+		"instance_info": json.RawMessage(`{"traits":["old"],"z":1}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.UpdateAllocation(f.ctx, f.alloc.Uuid, etcdstore.Values{"traits": []any{"new"}, "node_id": f.node.Id}, true); err != nil {
+		t.Fatal(err)
+	}
+	node, _ = f.GetNodeByID(f.ctx, f.node.Id)
+	if want := `{"traits":["new"],"z":1}`; string(node.InstanceInfo) != want {
 		t.Fatalf("instance_info %s, want %s", node.InstanceInfo, want)
 	}
 }
