@@ -1,15 +1,11 @@
 package etcdstore_test
 
 import (
-	"encoding/json"
 	"errors"
 	"slices"
-	"sort"
-	"strings"
 	"testing"
 
 	"github.com/google/uuid"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/ironic-etcd/ironic-etcd/etcdstore"
 	"github.com/ironic-etcd/ironic-etcd/pb"
@@ -58,24 +54,6 @@ func (f allocFixture) allocationRange(t *testing.T, count, start int, kw etcdsto
 	return out
 }
 
-func allocUUIDs(as []*pb.Allocation) []string {
-	out := make([]string, len(as))
-	for i, a := range as {
-		out[i] = a.Uuid
-	}
-	return out
-}
-
-func sameSet(t *testing.T, got, want []string) {
-	t.Helper()
-	got, want = slices.Clone(got), slices.Clone(want)
-	sort.Strings(got)
-	sort.Strings(want)
-	if !slices.Equal(got, want) {
-		t.Fatalf("got %v, want %v", got, want)
-	}
-}
-
 func TestAllocationCreate(t *testing.T) {
 	f := newAllocFixture(t)
 	a, err := f.CreateAllocation(f.ctx, etcdstore.Values{"resource_class": "bm"})
@@ -118,120 +96,6 @@ func TestAllocationGetByName(t *testing.T) {
 	}
 	_, err = f.GetAllocationByName(f.ctx, "testfail")
 	wantErr(t, err, etcdstore.ErrAllocationNotFound)
-}
-
-func TestAllocationGetList(t *testing.T) {
-	f := newAllocFixture(t)
-	uuids := append(f.allocationRange(t, 6, 0, nil), f.alloc.Uuid)
-	res, err := f.GetAllocationList(f.ctx, etcdstore.AllocationFilter{}, etcdstore.ListOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sameSet(t, allocUUIDs(res), uuids)
-	// sorted
-	res, err = f.GetAllocationList(f.ctx, etcdstore.AllocationFilter{}, etcdstore.ListOptions{SortKey: "uuid"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sort.Strings(uuids)
-	if got := allocUUIDs(res); !slices.Equal(got, uuids) {
-		t.Fatalf("sorted by uuid: %v, want %v", got, uuids)
-	}
-	// paged: a marker and a limit
-	page, err := f.GetAllocationList(f.ctx, etcdstore.AllocationFilter{}, etcdstore.ListOptions{SortKey: "uuid", Marker: res[2], Limit: etcdstore.Limit(2)})
-	if err != nil || !slices.Equal(allocUUIDs(page), uuids[3:5]) {
-		t.Fatalf("page after the third: %v %v, want %v", allocUUIDs(page), err, uuids[3:5])
-	}
-}
-
-func filters(t *testing.T, m map[string]any) etcdstore.AllocationFilter {
-	t.Helper()
-	f, err := etcdstore.ParseAllocationFilters(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f
-}
-
-func (f allocFixture) listed(t *testing.T, m map[string]any) []string {
-	t.Helper()
-	res, err := f.GetAllocationList(f.ctx, filters(t, m), etcdstore.ListOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return allocUUIDs(res)
-}
-
-func TestAllocationGetListFilterByState(t *testing.T) {
-	f := newAllocFixture(t)
-	f.allocationRange(t, 6, 0, etcdstore.Values{"state": "error"})
-	sameSet(t, f.listed(t, map[string]any{"state": "allocating"}), []string{f.alloc.Uuid})
-	if got := f.listed(t, map[string]any{"state": "error"}); len(got) != 6 {
-		t.Fatalf("state error: %d", len(got))
-	}
-	if got := f.listed(t, map[string]any{"state": nil}); len(got) != 0 {
-		t.Fatalf("state NULL: %v", got) // NOT NULL column
-	}
-}
-
-func TestAllocationGetListFilterByNode(t *testing.T) {
-	f := newAllocFixture(t)
-	f.allocationRange(t, 6, 0, nil)
-	if _, err := f.UpdateAllocation(f.ctx, id(f.alloc.Id), etcdstore.Values{"node_id": f.node.Id}, true); err != nil {
-		t.Fatal(err)
-	}
-	sameSet(t, f.listed(t, map[string]any{"node_uuid": f.node.Uuid}), []string{f.alloc.Uuid})
-	// by id, as add_allocation_filter_by_node takes an int-like value
-	sameSet(t, f.listed(t, map[string]any{"node_uuid": f.node.Id}), []string{f.alloc.Uuid})
-	sameSet(t, f.listed(t, map[string]any{"node_uuid": id(f.node.Id)}), []string{f.alloc.Uuid})
-	sameSet(t, f.listed(t, map[string]any{"node_uuid": uuidC}), nil)
-	sameSet(t, f.listed(t, map[string]any{"node_uuid": f.node.Uuid, "state": "error"}), nil)
-}
-
-func TestAllocationGetListFilterByResourceClass(t *testing.T) {
-	f := newAllocFixture(t)
-	f.allocationRange(t, 6, 0, nil)
-	if _, err := f.UpdateAllocation(f.ctx, id(f.alloc.Id), etcdstore.Values{"resource_class": "very-large"}, true); err != nil {
-		t.Fatal(err)
-	}
-	sameSet(t, f.listed(t, map[string]any{"resource_class": "very-large"}), []string{f.alloc.Uuid})
-}
-
-func TestAllocationGetListFilterByOwner(t *testing.T) {
-	f := newAllocFixture(t)
-	mine := f.allocationRange(t, 2, 0, etcdstore.Values{"owner": "p1"})
-	sameSet(t, f.listed(t, map[string]any{"owner": "p1"}), mine)
-	sameSet(t, f.listed(t, map[string]any{"owner": nil}), []string{f.alloc.Uuid})
-}
-
-func TestAllocationGetListFilterByConductorAffinity(t *testing.T) {
-	f := newAllocFixture(t)
-	var ids []int64
-	for _, h := range []string{"host1", "host2"} {
-		c, err := f.RegisterConductor(f.ctx, etcdstore.Values{"hostname": h, "drivers": []string{"ipmi"}}, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, c.Id)
-	}
-	inHost1 := f.allocationRange(t, 2, 0, etcdstore.Values{"conductor_affinity": ids[0]})
-	inHost2 := f.allocationRange(t, 2, 2, etcdstore.Values{"conductor_affinity": ids[1]})
-	sameSet(t, f.listed(t, map[string]any{"conductor_affinity": ids[0]}), inHost1)
-	sameSet(t, f.listed(t, map[string]any{"conductor_affinity": "host2"}), inHost2)
-	sameSet(t, f.listed(t, map[string]any{"conductor_affinity": json.Number(id(ids[1]))}), inHost2)
-	sameSet(t, f.listed(t, map[string]any{"conductor_affinity": "no-such-host"}), nil)
-}
-
-func TestAllocationGetListInvalidFields(t *testing.T) {
-	f := newAllocFixture(t)
-	_, err := f.GetAllocationList(f.ctx, etcdstore.AllocationFilter{}, etcdstore.ListOptions{SortKey: "foo"})
-	wantErr(t, err, etcdstore.ErrInvalidParameterValue)
-	_, err = etcdstore.ParseAllocationFilters(map[string]any{"foo": 42})
-	wantErr(t, err, etcdstore.ErrInvalidParameterValue)
-	for _, bad := range []map[string]any{{"state": 1}, {"node_uuid": true}, {"conductor_affinity": 1.5}, {"owner": []any{"a"}}} {
-		_, err = etcdstore.ParseAllocationFilters(bad)
-		wantErr(t, err, etcdstore.ErrInvalidParameterValue)
-	}
 }
 
 func TestAllocationDestroy(t *testing.T) {
@@ -360,51 +224,6 @@ func TestAllocationUpdateWithNodeID(t *testing.T) {
 	}
 }
 
-// Other keys of instance_info are kept as stored, in their order, numbers
-// to the digit; "traits" stays where it was.
-func TestAllocationUpdateKeepsInstanceInfo(t *testing.T) {
-	f := newAllocFixture(t)
-	if _, err := f.UpdateNode(f.ctx, f.node.Uuid, etcdstore.Values{"instance_info": json.RawMessage(`{"image_source":"x","big":123456789012345678901234567890}`)}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.UpdateAllocation(f.ctx, f.alloc.Uuid, etcdstore.Values{"node_id": f.node.Id}, true); err != nil {
-		t.Fatal(err)
-	}
-	node, _ := f.GetNodeByID(f.ctx, f.node.Id)
-	if want := `{"image_source":"x","big":123456789012345678901234567890,"traits":[]}`; string(node.InstanceInfo) != want {
-		t.Fatalf("instance_info %s, want %s", node.InstanceInfo, want)
-	}
-	if _, err := f.UpdateNode(f.ctx, f.node.Uuid, etcdstore.Values{"instance_uuid": nil,
-		"instance_info": json.RawMessage(`{"traits":["old"],"z":1}`)}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.UpdateAllocation(f.ctx, f.alloc.Uuid, etcdstore.Values{"traits": []any{"new"}, "node_id": f.node.Id}, true); err != nil {
-		t.Fatal(err)
-	}
-	node, _ = f.GetNodeByID(f.ctx, f.node.Id)
-	if want := `{"traits":["new"],"z":1}`; string(node.InstanceInfo) != want {
-		t.Fatalf("instance_info %s, want %s", node.InstanceInfo, want)
-	}
-}
-
-func TestAllocationUpdateWithoutUpdateNode(t *testing.T) {
-	f := newAllocFixture(t)
-	res, err := f.UpdateAllocation(f.ctx, id(f.alloc.Id), etcdstore.Values{"node_id": f.node.Id, "traits": []any{"foo"}}, false)
-	if err != nil || res.GetNodeId() != f.node.Id {
-		t.Fatal(res, err)
-	}
-	node, _ := f.GetNodeByID(f.ctx, f.node.Id)
-	if node.AllocationId != nil || node.InstanceUuid != nil || string(node.InstanceInfo) != "{}" {
-		t.Fatalf("node touched: %v", node)
-	}
-	// Without association the node must exist all the same.
-	_, err = f.UpdateAllocation(f.ctx, id(f.alloc.Id), etcdstore.Values{"node_id": 4242}, false)
-	wantErr(t, err, etcdstore.ErrNodeNotFound)
-	// With it, 21.4 reports the node's absence as the allocation's.
-	_, err = f.UpdateAllocation(f.ctx, id(f.alloc.Id), etcdstore.Values{"node_id": 4242}, true)
-	wantErr(t, err, etcdstore.ErrAllocationNotFound)
-}
-
 func TestAllocationUpdateNodeAlreadyAssociated(t *testing.T) {
 	f := newAllocFixture(t)
 	existing := uuid.NewString()
@@ -499,68 +318,4 @@ func TestAllocationCreateDuplicated(t *testing.T) {
 	if after := f.keysUnder(t); !slices.Equal(before, after) {
 		t.Fatalf("keys changed: %v -> %v", before, after)
 	}
-}
-
-func TestAllocationCreateDefaultsFromNullAndEmpty(t *testing.T) {
-	f := newAllocFixture(t)
-	a, err := f.CreateAllocation(f.ctx, etcdstore.Values{"state": "", "uuid": "", "traits": nil, "extra": nil})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if a.State != "allocating" || a.Uuid == "" || string(a.Traits) != "[]" || string(a.Extra) != "{}" {
-		t.Fatalf("%v", a)
-	}
-}
-
-// destroy_node removes the node's allocations (node_id), and with the node
-// its allocation_id; an allocation of another node it pointed at stays.
-func TestAllocationDestroyNode(t *testing.T) {
-	f := newAllocFixture(t)
-	if _, err := f.UpdateAllocation(f.ctx, f.alloc.Uuid, etcdstore.Values{"node_id": f.node.Id}, true); err != nil {
-		t.Fatal(err)
-	}
-	second := f.mustAllocation(t, etcdstore.Values{"node_id": f.node.Id, "name": "second"})
-	other := f.mustAllocation(t, etcdstore.Values{"name": "other"})
-	n2 := f.mustNode(t, etcdstore.Values{"allocation_id": other.Id})
-	if err := f.DestroyNode(f.ctx, f.node.Uuid); err != nil {
-		t.Fatal(err)
-	}
-	for _, a := range []*pb.Allocation{f.alloc, second} {
-		_, err := f.GetAllocationByID(f.ctx, a.Id)
-		wantErr(t, err, etcdstore.ErrAllocationNotFound)
-	}
-	if _, err := f.GetAllocationByName(f.ctx, "host1"); !errors.Is(err, etcdstore.ErrAllocationNotFound) {
-		t.Fatalf("name index left behind: %v", err)
-	}
-	if err := f.DestroyNode(f.ctx, n2.Uuid); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.GetAllocationByID(f.ctx, other.Id); err != nil {
-		t.Fatalf("another node's allocation went: %v", err)
-	}
-	for _, k := range f.keysUnder(t) {
-		if strings.HasPrefix(k, "index/nodes/") || strings.HasPrefix(k, "index/allocations/node_id/") {
-			t.Fatalf("index key left behind: %s", k)
-		}
-	}
-}
-
-// allocationHostileKind is the allocation row of TestHostileInput and
-// TestHostileJSON.
-func allocationHostileKind() hostileKind {
-	return hostileKind{name: "allocation", msg: &pb.Allocation{}, base: func(*fixture, *testing.T) etcdstore.Values { return etcdstore.Values{} },
-		create: func(f *fixture, v etcdstore.Values) (proto.Message, error) { return f.CreateAllocation(f.ctx, v) },
-		update: func(f *fixture, id string, v etcdstore.Values) (proto.Message, error) {
-			return f.UpdateAllocation(f.ctx, id, v, true)
-		},
-		gets: []func(*fixture, string) error{
-			func(f *fixture, s string) error { _, err := f.GetAllocationByUUID(f.ctx, s); return err },
-			func(f *fixture, s string) error { _, err := f.GetAllocationByName(f.ctx, s); return err },
-			func(f *fixture, s string) error { _, err := f.TakeOverAllocation(f.ctx, s, 1, 2); return err },
-			func(f *fixture, s string) error {
-				_, err := f.GetAllocationList(f.ctx, etcdstore.AllocationFilter{NodeUUID: &s, ConductorAffinity: &s}, etcdstore.ListOptions{})
-				return err
-			},
-			func(f *fixture, s string) error { return f.DestroyAllocation(f.ctx, s) },
-		}}
 }
