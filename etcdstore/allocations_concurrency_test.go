@@ -130,3 +130,47 @@ func TestAllocationConcurrentTakeOver(t *testing.T) {
 		t.Fatalf("winner %d, affinity %d", winner, got.GetConductorAffinity())
 	}
 }
+
+// The round trips the allocation methods' doc comments promise.
+func TestAllocationRoundTrips(t *testing.T) {
+	choosesReadMode(t) // countingStore reads etcd directly
+	f := newFixture(t)
+	n := f.mustNode(t, nil)
+	a := f.mustAllocation(t, etcdstore.Values{"conductor_affinity": 1}) // created elsewhere: nothing remembered
+	s, calls := countingStore(t, f)
+	measure := func(name string, want int64, op func() error) {
+		t.Helper()
+		before := calls.Load()
+		if err := op(); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if got := calls.Load() - before; got != want {
+			t.Errorf("%s: %d round trips, want %d", name, got, want)
+		}
+	}
+	aid := id(a.Id)
+	measure("GetAllocationByID", 1, func() error { _, err := s.GetAllocationByID(f.ctx, a.Id); return err })
+	measure("UpdateAllocation without a node", 2, func() error {
+		_, err := s.UpdateAllocation(f.ctx, aid, etcdstore.Values{"name": "x"}, true)
+		return err
+	})
+	measure("UpdateAllocation associating", 3, func() error {
+		_, err := s.UpdateAllocation(f.ctx, aid, etcdstore.Values{"node_id": n.Id}, true)
+		return err
+	})
+	measure("GetAllocationList by node id", 2, func() error {
+		l, err := s.GetAllocationList(f.ctx, filters(t, map[string]any{"node_uuid": n.Id}), etcdstore.ListOptions{})
+		if len(l) != 1 {
+			return fmt.Errorf("%d allocations", len(l))
+		}
+		return err
+	})
+	measure("GetAllocationList", 1, func() error {
+		_, err := s.GetAllocationList(f.ctx, etcdstore.AllocationFilter{}, etcdstore.ListOptions{})
+		return err
+	})
+	measure("TakeOverAllocation", 2, func() error { _, err := s.TakeOverAllocation(f.ctx, aid, 1, 2); return err })
+	measure("DestroyAllocation of an associated node", 4, func() error { return s.DestroyAllocation(f.ctx, aid) })
+	b := f.mustAllocation(t, nil)
+	measure("DestroyAllocation", 3, func() error { return s.DestroyAllocation(f.ctx, id(b.Id)) })
+}

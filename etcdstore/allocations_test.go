@@ -12,8 +12,9 @@ import (
 )
 
 // The cases of Ironic 21.4's ironic/tests/unit/db/test_allocations.py
-// (AllocationsTestCase, same names), then the rules 21.4's code has that
-// its tests do not cover.
+// (AllocationsTestCase, same names; its list cases are in
+// allocations_list_test.go), each also checking that a refused call
+// writes nothing.
 
 // allocFixture is the test case's setUp: a node and allocation "host1".
 type allocFixture struct {
