@@ -186,6 +186,7 @@ func TestEveryRouteThroughHTTP(t *testing.T) {
 
 	s.ok(t, "update_node", obj{"node_id": nodeID, "values": obj{"conductor_affinity": 77}})
 	exerciseTemplateRoutes(t, s, nodeID)
+	exerciseAllocations(t, s)
 
 	s.ok(t, "destroy_volume_target", obj{"ident": vt["uuid"]})
 	s.ok(t, "destroy_volume_connector", obj{"ident": vc["uuid"]})

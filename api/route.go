@@ -74,6 +74,7 @@ var routeGroups = [][]Route{
 	tagRoutes,
 	volumeRoutes,
 	versionRoutes,
+	allocationRoutes,
 	testRoutes,
 	templateRoutes,
 	historyRoutes,

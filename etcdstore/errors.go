@@ -35,6 +35,7 @@ var (
 	ErrDeployTemplateNotFound  = sentinel("DeployTemplateNotFound", ErrNotFound)
 	ErrNodeHistoryNotFound     = sentinel("NodeHistoryNotFound", ErrNotFound)
 	ErrNodeInventoryNotFound   = sentinel("NodeInventoryNotFound", ErrNotFound)
+	ErrAllocationNotFound      = sentinel("AllocationNotFound", ErrNotFound)
 	// ErrLeaseNotFound: a write bound to a lease (WithLease,
 	// WithConductorLease) named one that expired or was revoked; nothing
 	// was written. Not an Ironic exception: the session is gone.
@@ -63,6 +64,8 @@ var (
 	// create_node_history raises exception.NodeHistoryAlreadyExists, which
 	// its exception module does not define (an AttributeError there).
 	ErrNodeHistoryAlreadyExists = sentinel("NodeHistoryAlreadyExists", ErrConflict)
+	ErrAllocationAlreadyExists  = sentinel("AllocationAlreadyExists", ErrConflict)
+	ErrAllocationDuplicateName  = sentinel("AllocationDuplicateName", ErrConflict)
 
 	ErrConductorAlreadyRegistered                   = sentinel("ConductorAlreadyRegistered", ErrInternal)
 	ErrConductorHardwareInterfacesAlreadyRegistered = sentinel("ConductorHardwareInterfacesAlreadyRegistered", ErrInternal)

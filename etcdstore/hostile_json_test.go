@@ -102,6 +102,8 @@ func readBack(f *fixture, kind string, rec proto.Message) (proto.Message, error)
 		return f.GetVolumeTargetByID(f.ctx, id)
 	case "conductor":
 		return f.GetConductor(f.ctx, rec.(*pb.Conductor).Hostname)
+	case "allocation":
+		return f.GetAllocationByID(f.ctx, id)
 	}
 	return nil, fmt.Errorf("no reader for %s", kind)
 }

@@ -121,6 +121,7 @@ func hostileKinds() []hostileKind {
 				func(f *fixture, s string) error { _, err := f.GetConductor(f.ctx, s); return err },
 				func(f *fixture, s string) error { return f.TouchConductor(f.ctx, s) },
 			}},
+		allocationHostileKind(),
 	}
 }
 
@@ -187,9 +188,9 @@ func (k hostileKind) attackColumns(t *testing.T) {
 				if s, ok := bad.(string); ok {
 					m := rec.ProtoReflect()
 					// An empty uuid is generated (deliberate) and an empty
-					// portgroup mode defaulted (as the reference); MACs are
-					// lower-cased (deliberate).
-					generated := (fd.Name() == "uuid" || fd.Name() == "mode") && s == "" || slices.Contains(k.replaced, string(fd.Name()))
+					// portgroup mode or allocation state defaulted (as the
+					// reference); MACs are lower-cased (deliberate).
+					generated := (fd.Name() == "uuid" || fd.Name() == "mode" || fd.Name() == "state") && s == "" || slices.Contains(k.replaced, string(fd.Name()))
 					if got := m.Get(fd).String(); got != s && fd.Name() != "address" && !generated {
 						t.Fatalf("%s=%.40q stored as %.40q", fd.Name(), s, got)
 					}
@@ -263,6 +264,10 @@ func TestHostileListOptions(t *testing.T) {
 			func() error { _, err := f.GetVolumeTargetList(f.ctx, opts); return err },
 			func() error { _, err := f.GetNodeList(f.ctx, etcdstore.NodeFilter{}, opts); return err },
 			func() error { _, err := f.GetPortsByNodeID(f.ctx, 1, opts); return err },
+			func() error {
+				_, err := f.GetAllocationList(f.ctx, etcdstore.AllocationFilter{}, opts)
+				return err
+			},
 		} {
 			wantErr(t, list(), etcdstore.ErrInvalidParameterValue)
 		}

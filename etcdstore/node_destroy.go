@@ -12,10 +12,13 @@ import (
 // nodeChildren are the tables whose records belong to a node through
 // node_id and go with it.
 var nodeChildren = []*table{portsTable, portgroupsTable, volumeConnectorsTable, volumeTargetsTable,
-	nodeHistoryTable, nodeInventoryTable}
+	nodeHistoryTable, nodeInventoryTable, allocationsTable}
 
 // DestroyNode removes node nodeID (id or uuid) with its lock, tags, ports,
-// portgroups, volume connectors, volume targets, history and inventory.
+// portgroups, volume connectors, volume targets, history, inventory and
+// allocations (those whose node_id is the node, as 21.4: its own
+// allocation_id goes with the record, so an allocation of another node it
+// pointed at stays).
 // InvalidIdentity, NodeNotFound.
 //
 // Everything goes in one transaction that compares the node's and every

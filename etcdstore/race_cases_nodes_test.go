@@ -204,7 +204,7 @@ func nodeTree(w *world, s *snapshot) []string {
 	out := nodeBy("uuid")(w, s)
 	for _, key := range s.named("nodes", "uuid", w.uuid["node"]) {
 		id, _ := keys.ParseID(key)
-		for _, t := range []string{"ports", "portgroups", "volume_connectors", "volume_targets"} {
+		for _, t := range []string{"ports", "portgroups", "volume_connectors", "volume_targets", "allocations"} {
 			out = append(out, s.named(t, "node_id", id)...)
 		}
 	}

@@ -150,6 +150,7 @@ func TestRaceTable(t *testing.T) {
 		templateRaceCases(),
 		conductorRaceCases(),
 		portNameRaceCases(),
+		allocationRaceCases(),
 	) {
 		t.Run(rc.name, func(t *testing.T) {
 			for _, mode := range modes {

@@ -143,40 +143,7 @@ func (s *Store) update(ctx context.Context, t *table, id ident, cur stored, keep
 			b.cmps = append(b.cmps, clientv3.Compare(clientv3.ModRevision(s.keys.Reservation(rid)), "=", cur.lockModRev))
 		}
 
-		var added []indexKey
-		oldUniques := keySet(s.uniqueKeys(t, cur.rec))
-		for _, k := range s.uniqueKeys(t, next) {
-			if oldUniques[k.key] {
-				delete(oldUniques, k.key)
-				continue
-			}
-			added = append(added, k)
-		}
-		for k := range oldUniques {
-			b.ops = append(b.ops, clientv3.OpDelete(k))
-		}
-		var newMembers []memberKey
-		oldMembers := map[string]bool{}
-		for _, mk := range s.memberKeys(t, cur.rec) {
-			oldMembers[mk.key] = true
-		}
-		for _, mk := range s.memberKeys(t, next) {
-			if oldMembers[mk.key] {
-				delete(oldMembers, mk.key)
-				continue
-			}
-			b.ops = append(b.ops, clientv3.OpPut(mk.key, ""))
-			newMembers = append(newMembers, mk)
-		}
-		for k := range oldMembers {
-			b.ops = append(b.ops, clientv3.OpDelete(k))
-		}
-		owners := s.requireOwners(&b, newMembers)
-		idText := strconv.FormatInt(rid, 10)
-		clashes := make([]txnRead, len(added))
-		for i, k := range added {
-			clashes[i] = b.claim(k.key, idText)
-		}
+		added, clashes, owners := s.indexChanges(&b, t, cur.rec, next)
 		b.add(extra)
 		resp, err := b.commit(ctx, s.cli)
 		if err != nil {
@@ -213,6 +180,48 @@ func (s *Store) update(ctx context.Context, t *table, id ident, cur stored, keep
 		}
 		return stored{}, errExtraCompare
 	}
+}
+
+// indexChanges adds to b what moving record rid of t from cur to next does
+// to its index keys: deletes of the unique and membership keys it drops,
+// puts of the membership keys it gains with compares that their owners
+// exist, and claims of the unique keys it gains. It returns the claimed
+// keys with their Else reads (clashes[i] for added[i]) and the owners'.
+func (s *Store) indexChanges(b *txnBuilder, t *table, cur, next protoreflect.Message) (added []indexKey, clashes []txnRead, owners []ownerRead) {
+	oldUniques := keySet(s.uniqueKeys(t, cur))
+	for _, k := range s.uniqueKeys(t, next) {
+		if oldUniques[k.key] {
+			delete(oldUniques, k.key)
+			continue
+		}
+		added = append(added, k)
+	}
+	for k := range oldUniques {
+		b.ops = append(b.ops, clientv3.OpDelete(k))
+	}
+	var newMembers []memberKey
+	oldMembers := map[string]bool{}
+	for _, mk := range s.memberKeys(t, cur) {
+		oldMembers[mk.key] = true
+	}
+	for _, mk := range s.memberKeys(t, next) {
+		if oldMembers[mk.key] {
+			delete(oldMembers, mk.key)
+			continue
+		}
+		b.ops = append(b.ops, clientv3.OpPut(mk.key, ""))
+		newMembers = append(newMembers, mk)
+	}
+	for k := range oldMembers {
+		b.ops = append(b.ops, clientv3.OpDelete(k))
+	}
+	owners = s.requireOwners(b, newMembers)
+	idText := strconv.FormatInt(recordID(next), 10)
+	clashes = make([]txnRead, len(added))
+	for i, k := range added {
+		clashes[i] = b.claim(k.key, idText)
+	}
+	return added, clashes, owners
 }
 
 // ownerRead is the Else read of an owner a write requires.

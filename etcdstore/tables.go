@@ -23,7 +23,7 @@ type tableRegistry map[string]*table
 // rather than one table (the read cache, reindex, the race table).
 var tablesByName = registryOf(nodesTable, portsTable, portgroupsTable, chassisTable,
 	conductorsTable, hardwareInterfacesTable, volumeConnectorsTable, volumeTargetsTable,
-	deployTemplatesTable, nodeHistoryTable, nodeInventoryTable)
+	deployTemplatesTable, nodeHistoryTable, nodeInventoryTable, allocationsTable)
 
 func registryOf(tables ...*table) tableRegistry {
 	r := make(tableRegistry, len(tables))
@@ -228,6 +228,38 @@ var hardwareInterfacesTable = &table{
 	alreadyExists: func(r protoreflect.Message) error {
 		return invalidParam("conductor hardware interface %d already exists", recordID(r))
 	},
+}
+
+// allocationsTable: unique on name, then uuid (create_allocation reports a
+// name clash before a uuid clash); members of their node by node_id, so a
+// node's allocations are one range read and destroy_node finds them.
+var allocationsTable = &table{
+	name:   "allocations",
+	noun:   "allocation",
+	newMsg: func() proto.Message { return &pb.Allocation{} },
+	uniques: []unique{
+		{name: "name", columns: []string{"name"}, clash: func(r protoreflect.Message) error {
+			name := str(r, "name")
+			return newError(ErrAllocationDuplicateName, fmt.Sprintf("an allocation with name %s already exists", name), "name", name)
+		}},
+		{name: "uuid", columns: []string{"uuid"}, clash: allocationUUIDClash},
+	},
+	members:       []membership{{column: "node_id", owner: nodesTable, mustExist: true}},
+	notFound:      func(id string) error { return errNotFound(ErrAllocationNotFound, "allocation", "allocation", id) },
+	alreadyExists: allocationUUIDClash,
+}
+
+func allocationUUIDClash(r protoreflect.Message) error {
+	return errAlreadyExists(ErrAllocationAlreadyExists, "an allocation", recordUUID(r))
+}
+
+// Nodes are members of the allocation their allocation_id names, so
+// destroy_allocation finds every node pointing at it with one range read
+// (update_node may point a node at an allocation whose node_id is another
+// or none). Not a must-exist reference: 21.4 on SQLite does not enforce
+// it either. Set here because the two tables refer to each other.
+func init() {
+	nodesTable.members = append(nodesTable.members, membership{column: "allocation_id", owner: allocationsTable})
 }
 
 // nodeOf is the node a record of the nodes table holds.

@@ -31,6 +31,7 @@ var Tables = map[string]func() proto.Message{
 	"deploy_templates":              func() proto.Message { return &pb.DeployTemplate{} },
 	"node_history":                  func() proto.Message { return &pb.NodeHistory{} },
 	"node_inventory":                func() proto.Message { return &pb.NodeInventory{} },
+	"allocations":                   func() proto.Message { return &pb.Allocation{} },
 }
 
 // TableNames lists Tables' keys in a stable order.
