@@ -32,6 +32,9 @@ var (
 	ErrVolumeTargetNotFound    = sentinel("VolumeTargetNotFound", ErrNotFound)
 	ErrConductorNotFound       = sentinel("ConductorNotFound", ErrNotFound)
 	ErrInstanceNotFound        = sentinel("InstanceNotFound", ErrNotFound)
+	ErrNodeTraitNotFound       = sentinel("NodeTraitNotFound", ErrNotFound)
+	ErrBIOSSettingNotFound     = sentinel("BIOSSettingNotFound", ErrNotFound)
+	ErrBIOSSettingListNotFound = sentinel("BIOSSettingListNotFound", ErrNotFound)
 	// ErrLeaseNotFound: a write bound to a lease (WithLease,
 	// WithConductorLease) named one that expired or was revoked; nothing
 	// was written. Not an Ironic exception: the session is gone.
@@ -52,6 +55,7 @@ var (
 	ErrVolumeTargetBootIndexAlreadyExists    = sentinel("VolumeTargetBootIndexAlreadyExists", ErrConflict)
 	ErrNodeLocked                            = sentinel("NodeLocked", ErrConflict)
 	ErrNodeAssociated                        = sentinel("NodeAssociated", ErrConflict)
+	ErrBIOSSettingAlreadyExists              = sentinel("BIOSSettingAlreadyExists", ErrConflict)
 
 	ErrConductorAlreadyRegistered                   = sentinel("ConductorAlreadyRegistered", ErrInternal)
 	ErrConductorHardwareInterfacesAlreadyRegistered = sentinel("ConductorHardwareInterfacesAlreadyRegistered", ErrInternal)
