@@ -2,7 +2,9 @@ package etcdstore_test
 
 import (
 	"errors"
+	"fmt"
 	"slices"
+	"sync"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
@@ -290,6 +292,43 @@ func TestHostileBIOSSettings(t *testing.T) {
 		}
 		if err := f.DeleteBIOSSettingList(f.ctx, n.Id, []string{"virtualization", "hyperthread", "numlock"}); err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+// 16 writers create one node's settings at once: with the same names one
+// wins and 15 get BIOSSettingAlreadyExists; with distinct names, all land.
+func TestConcurrentCreateBIOSSettingList(t *testing.T) {
+	f := newFixture(t)
+	stores := []*etcdstore.Store{f.Store, f.peer(t), f.peer(t), f.peer(t)}
+	for _, distinct := range []bool{false, true} {
+		n := f.mustNode(t, nil)
+		var wg sync.WaitGroup
+		errs := make([]error, 16)
+		for i := range 16 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				name := "virtualization"
+				if distinct {
+					name = fmt.Sprint("setting", i)
+				}
+				_, errs[i] = stores[i%len(stores)].CreateBIOSSettingList(f.ctx, n.Id, []etcdstore.Values{{"name": name, "value": "on"}}, "1.0")
+			}()
+		}
+		wg.Wait()
+		won := 0
+		for _, err := range errs {
+			if err == nil {
+				won++
+			} else if distinct || !errors.Is(err, etcdstore.ErrBIOSSettingAlreadyExists) {
+				t.Fatal(err)
+			}
+		}
+		list, _ := f.GetBIOSSettingList(f.ctx, n.Id)
+		want := map[bool]int{false: 1, true: 16}[distinct]
+		if won != want || len(list) != want {
+			t.Fatalf("distinct %v: %d won, %d settings", distinct, won, len(list))
 		}
 	}
 }

@@ -143,7 +143,7 @@ func TestRaceTable(t *testing.T) {
 		name string
 		opts []etcdstore.Option
 	}{{"direct", nil}, {"cached", []etcdstore.Option{etcdstore.WithReadCache()}}}
-	for _, rc := range append(nodeRaceCases(), recordRaceCases()...) {
+	for _, rc := range slices.Concat(nodeRaceCases(), recordRaceCases(), traitRaceCases(), biosRaceCases()) {
 		t.Run(rc.name, func(t *testing.T) {
 			for _, mode := range modes {
 				t.Run(mode.name, func(t *testing.T) {
