@@ -18,7 +18,7 @@ func schemaRef(m proto.Message) string {
 
 // recordTypes are the records results and arguments refer to.
 var recordTypes = []func() proto.Message{newNode, newPort, newPortgroup, newChassis, newConductor,
-	newConnector, newTarget, newTag, newHWIface}
+	newConnector, newTarget, newTag, newHWIface, newTrait, newBIOSSetting}
 
 // OpenAPI returns the document served on GET /v1/openapi.json.
 func OpenAPI() map[string]any {

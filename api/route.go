@@ -64,7 +64,7 @@ var routeIndex = func() map[string]*Route {
 
 // routeGroups are the tables of the routes_*.go files.
 var routeGroups = [][]Route{nodeRoutes, portRoutes, portgroupRoutes, chassisRoutes,
-	conductorRoutes, tagRoutes, volumeRoutes, testRoutes}
+	conductorRoutes, tagRoutes, volumeRoutes, testRoutes, traitRoutes, biosRoutes}
 
 // Routes returns every route, sorted by name.
 func Routes() []*Route {
