@@ -28,6 +28,7 @@ var Tables = map[string]func() proto.Message{
 	"conductor_hardware_interfaces": func() proto.Message { return &pb.ConductorHardwareInterface{} },
 	"volume_connectors":             func() proto.Message { return &pb.VolumeConnector{} },
 	"volume_targets":                func() proto.Message { return &pb.VolumeTarget{} },
+	"bios_settings":                 func() proto.Message { return &pb.NodeBIOSSettings{} },
 }
 
 // TableNames lists Tables' keys in a stable order.
