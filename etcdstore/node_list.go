@@ -51,7 +51,8 @@ func (s *Store) GetNodeList(ctx context.Context, f NodeFilter, opts ListOptions)
 // GetNodeinfoList returns, for each node that matches f, the values of
 // columns in that order (nil: just "id"), as GetNodeList pages and sorts
 // them. Values are Go values: nil for NULL, string, int64, bool,
-// time.Time, json.RawMessage for JSON columns, []string for "tags". An
+// time.Time, json.RawMessage for JSON columns, []string for "tags" and
+// "traits" (the names, sorted). An
 // unknown column is refused with InvalidParameterValue. Round trips as
 // GetNodeList.
 func (s *Store) GetNodeinfoList(ctx context.Context, columns []string, f NodeFilter, opts ListOptions) ([][]any, error) {
@@ -101,6 +102,15 @@ func tagNames(n *pb.Node) []string {
 	return out
 }
 
+func traitNames(n *pb.Node) []string {
+	out := make([]string, len(n.Traits))
+	for i, t := range n.Traits {
+		out[i] = t.Trait
+	}
+	sort.Strings(out)
+	return out
+}
+
 // fastNodeColumns read the columns periodic tasks ask for most without
 // reflection; they return what getValue would. The read cache keeps these
 // values boxed with each node (boxedColumns), so building a row of them
@@ -117,6 +127,7 @@ var fastNodeColumns = map[protoreflect.Name]func(*pb.Node) any{
 	"maintenance":        func(n *pb.Node) any { return n.Maintenance },
 	"conductor_affinity": func(n *pb.Node) any { return optional(n.ConductorAffinity) },
 	"tags":               func(n *pb.Node) any { return tagNames(n) },
+	"traits":             func(n *pb.Node) any { return traitNames(n) },
 }
 
 // boxedOrder fixes the positions of fastNodeColumns in boxed column
@@ -124,7 +135,7 @@ var fastNodeColumns = map[protoreflect.Name]func(*pb.Node) any{
 var boxedOrder = func() map[protoreflect.Name]int {
 	m := map[protoreflect.Name]int{}
 	for name := range fastNodeColumns {
-		if name != "tags" { // a fresh slice per row: callers may keep it
+		if name != "tags" && name != "traits" { // a fresh slice per row: callers may keep it
 			m[name] = len(m)
 		}
 	}

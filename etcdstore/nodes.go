@@ -26,8 +26,8 @@ const (
 //
 // Defaults as the reference: a uuid is generated when absent (or null:
 // see README), provision_state is "enroll" when absent, maintenance and
-// console_enabled are false, created_at is now. A "tags" key, even empty,
-// is refused (InvalidParameterValue). Clashes are reported in the
+// console_enabled are false, created_at is now. A "tags" or "traits"
+// key, even empty, is refused (InvalidParameterValue). Clashes are reported in the
 // reference's order: DuplicateName, InstanceAssociated, NodeAlreadyExists
 // (uuid or explicit id); a chassis_id must name an existing chassis
 // (ChassisNotFound). A non-null "reservation" takes the node's lock in the
@@ -35,8 +35,10 @@ const (
 //
 // Round trips: one (plus one per 64 creates to take a block of ids).
 func (s *Store) CreateNode(ctx context.Context, values Values) (*pb.Node, error) {
-	if _, ok := values["tags"]; ok {
-		return nil, invalidParam("cannot create node with tags")
+	for _, k := range []string{"tags", "traits"} { // 21.4's own refusals
+		if _, ok := values[k]; ok {
+			return nil, invalidParam("cannot create node with %s", k)
+		}
 	}
 	node := &pb.Node{ProvisionState: proto.String(StateEnroll)}
 	rec, autoID, err := s.newRecord(node, values, "reservation")

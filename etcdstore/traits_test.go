@@ -288,3 +288,18 @@ func TestConcurrentAddNodeTrait(t *testing.T) {
 		}
 	}
 }
+
+// get_nodeinfo_list gives a node's trait names, sorted, like its tags.
+func TestNodeinfoTraits(t *testing.T) {
+	f := newFixture(t)
+	n := f.mustNode(t, nil)
+	if _, err := f.SetNodeTraits(f.ctx, n.Id, []string{"b", "a"}, "1.0"); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := f.GetNodeinfoList(f.ctx, []string{"id", "traits"}, etcdstore.NodeFilter{}, etcdstore.ListOptions{})
+	if err != nil || len(rows) != 1 || fmt.Sprint(rows[0][1]) != "[a b]" {
+		t.Fatal(rows, err)
+	}
+	_, err = f.GetNodeList(f.ctx, etcdstore.NodeFilter{}, etcdstore.ListOptions{SortKey: "traits"})
+	wantErr(t, err, etcdstore.ErrInvalidParameterValue)
+}
