@@ -86,6 +86,7 @@ func TestEveryRouteThroughHTTP(t *testing.T) {
 		t.Fatalf("node tags %v", tags)
 	}
 	s.ok(t, "unset_node_tags", obj{"node_id": nodeID})
+	exerciseTraitAndBIOSRoutes(t, s, nodeID)
 
 	pg := s.ok(t, "create_portgroup", obj{"values": obj{"node_id": nodeID, "name": "pg1", "address": "52:54:00:00:00:aa"}}).Obj(t)
 	s.ok(t, "get_portgroup_by_id", obj{"portgroup_id": pg["id"]})

@@ -18,7 +18,8 @@ func schemaRef(m proto.Message) string {
 
 // recordTypes are the records results and arguments refer to.
 var recordTypes = []func() proto.Message{newNode, newPort, newPortgroup, newChassis, newConductor,
-	newConnector, newTarget, newTag, newHWIface, newDeployTemplate, newTemplateStep, newNodeHistory, newNodeInventory}
+	newConnector, newTarget, newTag, newHWIface, newDeployTemplate, newTemplateStep, newNodeHistory, newNodeInventory,
+	newTrait, newBIOSSetting}
 
 // OpenAPI returns the document served on GET /v1/openapi.json.
 func OpenAPI() map[string]any {

@@ -78,6 +78,8 @@ var routeGroups = [][]Route{
 	testRoutes,
 	templateRoutes,
 	historyRoutes,
+	traitRoutes,
+	biosRoutes,
 }
 
 // Routes returns every route, sorted by name.

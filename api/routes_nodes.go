@@ -48,7 +48,7 @@ var nodeRoutes = []Route{
 		Call: func(ctx context.Context, c *Call) (any, error) {
 			return ret(c.store().GetNodeByInstance(ctx, c.Str("instance")))
 		}},
-	{Name: "destroy_node", Doc: "Destroy a node and its ports, portgroups, tags and volumes.", Result: rNone,
+	{Name: "destroy_node", Doc: "Destroy a node and its ports, portgroups, tags, traits, volumes and BIOS settings.", Result: rNone,
 		Args: []Arg{req("node_id", tIdent)},
 		Call: func(ctx context.Context, c *Call) (any, error) {
 			return none(c.store().DestroyNode(ctx, c.Str("node_id")))

@@ -113,7 +113,7 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 			t.Errorf("POST %s: %s, want UnknownArgument from its route", path, typ)
 		}
 	}
-	for _, ref := range []string{"Node", "Port", "Portgroup", "Chassis", "Conductor", "VolumeConnector", "VolumeTarget", "NodeTag", "Error"} {
+	for _, ref := range []string{"Node", "Port", "Portgroup", "Chassis", "Conductor", "VolumeConnector", "VolumeTarget", "NodeTag", "NodeTrait", "BIOSSetting", "Error"} {
 		if _, ok := doc.Components.Schemas[ref]; !ok {
 			t.Errorf("schema %s missing", ref)
 		}

@@ -36,6 +36,9 @@ var (
 	ErrNodeHistoryNotFound     = sentinel("NodeHistoryNotFound", ErrNotFound)
 	ErrNodeInventoryNotFound   = sentinel("NodeInventoryNotFound", ErrNotFound)
 	ErrAllocationNotFound      = sentinel("AllocationNotFound", ErrNotFound)
+	ErrNodeTraitNotFound       = sentinel("NodeTraitNotFound", ErrNotFound)
+	ErrBIOSSettingNotFound     = sentinel("BIOSSettingNotFound", ErrNotFound)
+	ErrBIOSSettingListNotFound = sentinel("BIOSSettingListNotFound", ErrNotFound)
 	// ErrLeaseNotFound: a write bound to a lease (WithLease,
 	// WithConductorLease) named one that expired or was revoked; nothing
 	// was written. Not an Ironic exception: the session is gone.
@@ -66,6 +69,7 @@ var (
 	ErrNodeHistoryAlreadyExists = sentinel("NodeHistoryAlreadyExists", ErrConflict)
 	ErrAllocationAlreadyExists  = sentinel("AllocationAlreadyExists", ErrConflict)
 	ErrAllocationDuplicateName  = sentinel("AllocationDuplicateName", ErrConflict)
+	ErrBIOSSettingAlreadyExists = sentinel("BIOSSettingAlreadyExists", ErrConflict)
 
 	ErrConductorAlreadyRegistered                   = sentinel("ConductorAlreadyRegistered", ErrInternal)
 	ErrConductorHardwareInterfacesAlreadyRegistered = sentinel("ConductorHardwareInterfacesAlreadyRegistered", ErrInternal)

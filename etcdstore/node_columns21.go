@@ -2,7 +2,6 @@ package etcdstore
 
 import (
 	"context"
-	"sort"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -77,11 +76,3 @@ func copyField(dst, src protoreflect.Message, fd protoreflect.FieldDescriptor) {
 	}
 }
 
-func traitNames(n *pb.Node) []string {
-	out := make([]string, len(n.Traits))
-	for i, t := range n.Traits {
-		out[i] = t.Trait
-	}
-	sort.Strings(out)
-	return out
-}

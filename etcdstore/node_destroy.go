@@ -9,16 +9,27 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
-// nodeChildren are the tables whose records belong to a node through
-// node_id and go with it.
+// nodeChildren are the tables whose records belong to a node (through
+// their membership on it, nodeColumn) and go with it.
 var nodeChildren = []*table{portsTable, portgroupsTable, volumeConnectorsTable, volumeTargetsTable,
-	nodeHistoryTable, nodeInventoryTable, allocationsTable}
+	nodeHistoryTable, nodeInventoryTable, allocationsTable, biosSettingsTable}
 
-// DestroyNode removes node nodeID (id or uuid) with its lock, tags, ports,
-// portgroups, volume connectors, volume targets, history, inventory and
-// allocations (those whose node_id is the node, as 21.4: its own
-// allocation_id goes with the record, so an allocation of another node it
-// pointed at stays).
+// nodeColumn is the column by which t's records belong to a node: the
+// column of its membership on the nodes table.
+func nodeColumn(t *table) string {
+	for _, m := range t.members {
+		if m.owner == nodesTable {
+			return m.column
+		}
+	}
+	panic("etcdstore: table " + t.name + " does not belong to nodes")
+}
+
+// DestroyNode removes node nodeID (id or uuid) with its lock, tags,
+// traits, ports, portgroups, volume connectors, volume targets, BIOS
+// settings, history, inventory and allocations (those whose node_id is
+// the node, as 21.4: its own allocation_id goes with the record, so an
+// allocation of another node it pointed at stays).
 // InvalidIdentity, NodeNotFound.
 //
 // Everything goes in one transaction that compares the node's and every
@@ -66,7 +77,7 @@ func (s *Store) DestroyNode(ctx context.Context, nodeID string) error {
 			part.ops = append(part.ops, s.removeOps(c.t, c.st.rec)...)
 		}
 		for _, t := range nodeChildren {
-			prefix := s.keys.Members(t.name, "node_id", nid)
+			prefix := s.keys.Members(t.name, nodeColumn(t), nid)
 			part.cmps = append(part.cmps, clientv3.Compare(clientv3.ModRevision(prefix), "<", rev+1).WithPrefix())
 		}
 		for _, g := range guards {
@@ -102,14 +113,14 @@ type child struct {
 	st stored
 }
 
-// readChildren returns every record whose node_id is nid, and the
+// readChildren returns every record that belongs to node nid, and the
 // revision at which the membership was read. Two round trips: the
 // membership keys of all child tables in one transaction, then the records
 // in transactions of at most WithMaxTxnOps reads.
 func (s *Store) readChildren(ctx context.Context, nid int64) ([]child, int64, error) {
 	var ops []clientv3.Op
 	for _, t := range nodeChildren {
-		ops = append(ops, clientv3.OpGet(s.keys.Members(t.name, "node_id", nid), clientv3.WithPrefix(), clientv3.WithKeysOnly()))
+		ops = append(ops, clientv3.OpGet(s.keys.Members(t.name, nodeColumn(t), nid), clientv3.WithPrefix(), clientv3.WithKeysOnly()))
 	}
 	resp, err := s.cli.Txn(ctx).Then(ops...).Commit()
 	if err != nil {

@@ -82,10 +82,6 @@ func (s *Store) GetNodeinfoList(ctx context.Context, columns []string, f NodeFil
 				row[j] = get(n)
 				continue
 			}
-			if fd.Name() == "traits" {
-				row[j] = traitNames(n)
-				continue
-			}
 			row[j] = getValue(st.rec, fd)
 		}
 		rows[i] = row
@@ -97,6 +93,15 @@ func tagNames(n *pb.Node) []string {
 	out := make([]string, len(n.Tags))
 	for i, t := range n.Tags {
 		out[i] = t.Tag
+	}
+	sort.Strings(out)
+	return out
+}
+
+func traitNames(n *pb.Node) []string {
+	out := make([]string, len(n.Traits))
+	for i, t := range n.Traits {
+		out[i] = t.Trait
 	}
 	sort.Strings(out)
 	return out
@@ -118,6 +123,7 @@ var fastNodeColumns = map[protoreflect.Name]func(*pb.Node) any{
 	"maintenance":        func(n *pb.Node) any { return n.Maintenance },
 	"conductor_affinity": func(n *pb.Node) any { return optional(n.ConductorAffinity) },
 	"tags":               func(n *pb.Node) any { return tagNames(n) },
+	"traits":             func(n *pb.Node) any { return traitNames(n) },
 }
 
 // boxedOrder fixes the positions of fastNodeColumns in boxed column
@@ -125,7 +131,7 @@ var fastNodeColumns = map[protoreflect.Name]func(*pb.Node) any{
 var boxedOrder = func() map[protoreflect.Name]int {
 	m := map[protoreflect.Name]int{}
 	for name := range fastNodeColumns {
-		if name != "tags" { // a fresh slice per row: callers may keep it
+		if name != "tags" && name != "traits" { // a fresh slice per row: callers may keep it
 			m[name] = len(m)
 		}
 	}

@@ -207,6 +207,7 @@ func nodeTree(w *world, s *snapshot) []string {
 		for _, t := range []string{"ports", "portgroups", "volume_connectors", "volume_targets", "allocations"} {
 			out = append(out, s.named(t, "node_id", id)...)
 		}
+		out = append(out, s.named("bios_settings", "id", id)...)
 	}
 	return out
 }

@@ -151,6 +151,8 @@ func TestRaceTable(t *testing.T) {
 		conductorRaceCases(),
 		portNameRaceCases(),
 		allocationRaceCases(),
+		traitRaceCases(),
+		biosRaceCases(),
 	) {
 		t.Run(rc.name, func(t *testing.T) {
 			for _, mode := range modes {

@@ -23,7 +23,7 @@ type tableRegistry map[string]*table
 // rather than one table (the read cache, reindex, the race table).
 var tablesByName = registryOf(nodesTable, portsTable, portgroupsTable, chassisTable,
 	conductorsTable, hardwareInterfacesTable, volumeConnectorsTable, volumeTargetsTable,
-	deployTemplatesTable, nodeHistoryTable, nodeInventoryTable, allocationsTable)
+	deployTemplatesTable, nodeHistoryTable, nodeInventoryTable, allocationsTable, biosSettingsTable)
 
 func registryOf(tables ...*table) tableRegistry {
 	r := make(tableRegistry, len(tables))
@@ -188,6 +188,22 @@ var volumeTargetsTable = &table{
 	alreadyExists: func(r protoreflect.Message) error {
 		return errAlreadyExists(ErrVolumeTargetAlreadyExists, "a volume target", recordUUID(r))
 	},
+}
+
+// biosSettingsTable holds one record per node with BIOS settings, under
+// the node's id: every bios_settings method works on one node's settings,
+// so each is one compare-and-swap on one key (bios_settings.go). Its
+// membership on its own id makes every create compare that the node
+// exists and makes the record a child that destroy_node removes.
+var biosSettingsTable = &table{
+	name:    "bios_settings",
+	noun:    "BIOS settings",
+	newMsg:  func() proto.Message { return &pb.NodeBIOSSettings{} },
+	members: []membership{{column: "id", owner: nodesTable, mustExist: true}},
+	notFound: func(id string) error {
+		return newError(ErrBIOSSettingListNotFound, fmt.Sprintf("node %s has no BIOS settings", id), "node", id)
+	},
+	alreadyExists: func(protoreflect.Message) error { return errBIOSRecordTaken },
 }
 
 var conductorsTable = &table{

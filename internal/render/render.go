@@ -32,6 +32,7 @@ var Tables = map[string]func() proto.Message{
 	"node_history":                  func() proto.Message { return &pb.NodeHistory{} },
 	"node_inventory":                func() proto.Message { return &pb.NodeInventory{} },
 	"allocations":                   func() proto.Message { return &pb.Allocation{} },
+	"bios_settings":                 func() proto.Message { return &pb.NodeBIOSSettings{} },
 }
 
 // TableNames lists Tables' keys in a stable order.
