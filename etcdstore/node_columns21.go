@@ -75,4 +75,3 @@ func copyField(dst, src protoreflect.Message, fd protoreflect.FieldDescriptor) {
 		dst.Set(fd, src.Get(fd))
 	}
 }
-
