@@ -143,7 +143,8 @@ func TestShape214Loads(t *testing.T) {
 		t.Fatal(err)
 	}
 	n, err := s.GetNodeByName(ctx, "node-000003")
-	if err != nil || n.GetOwner() != "project-03" || n.GetVersion() != "1.37" || n.GetRescueInterface() != "no-rescue" {
+	if err != nil || n.GetOwner() != "project-03" || n.GetVersion() != "1.37" || n.GetRescueInterface() != "no-rescue" ||
+		len(n.Traits) != 2 || n.Traits[0].Trait != "CUSTOM_RACK_3" {
 		t.Fatalf("%v %v", n, err)
 	}
 	ports, err := s.GetPortsByNodeID(ctx, n.Id, etcdstore.ListOptions{})

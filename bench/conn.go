@@ -42,7 +42,10 @@ func (c storeConn) enroll(ctx context.Context, spec NodeSpec) error {
 			return fmt.Errorf("port %s: %w", m, err)
 		}
 	}
-	_, err = c.s.SetNodeTags(ctx, node.Id, spec.Tags)
+	if _, err = c.s.SetNodeTags(ctx, node.Id, spec.Tags); err != nil || len(spec.Traits) == 0 {
+		return err
+	}
+	_, err = c.s.SetNodeTraits(ctx, node.Id, spec.Traits, "1.0")
 	return err
 }
 
@@ -159,7 +162,10 @@ func (c apiConn) enroll(ctx context.Context, spec NodeSpec) error {
 			return err
 		}
 	}
-	return c.call(ctx, "set_node_tags", apiArgs{"node_id": node.ID, "tags": spec.Tags}, nil)
+	if err := c.call(ctx, "set_node_tags", apiArgs{"node_id": node.ID, "tags": spec.Tags}, nil); err != nil || len(spec.Traits) == 0 {
+		return err
+	}
+	return c.call(ctx, "set_node_traits", apiArgs{"node_id": node.ID, "traits": spec.Traits, "version": "1.0"}, nil)
 }
 
 func (c apiConn) walk(ctx context.Context) (int, error) {

@@ -24,6 +24,8 @@ type NodeSpec struct {
 	Tags   []string
 	// PortColumns are added to each port's values (the 21.4 shape's).
 	PortColumns etcdstore.Values
+	// Traits are set after the tags (the 21.4 shape: two per node).
+	Traits []string
 }
 
 // portValues are the create_port values of the port with this MAC.
@@ -91,11 +93,13 @@ func NewShapedDataset(n int, seed uint64, shape string) *Dataset {
 			v["instance_uuid"] = inst.String()
 		}
 		var portColumns etcdstore.Values
+		var traits []string
 		if shape == Shape214 {
+			traits = []string{"CUSTOM_RACK_" + fmt.Sprint(i%40), "CUSTOM_GPU_" + fmt.Sprint(class == "gpu")}
 			add214Columns(v, i)
 			portColumns = etcdstore.Values{"version": "1.11", "physical_network": "physnet1", "is_smartnic": false}
 		}
-		d.Nodes[i] = NodeSpec{PortColumns: portColumns,
+		d.Nodes[i] = NodeSpec{PortColumns: portColumns, Traits: traits,
 			Values: v, UUID: id.String(), Name: name,
 			MACs: [2]string{mac(2 * i), mac(2*i + 1)},
 			Tags: []string{fmt.Sprintf("rack-%d", i%40), fmt.Sprintf("zone-%d", i%3)},
