@@ -51,7 +51,6 @@ const (
 	errMissingArgument = "MissingArgument"
 	errArgumentType    = "InvalidArgumentType"
 	errTooLarge        = "RequestTooLarge"
-	errNotSupported    = "NotSupported"
 	errTestingOnly     = "TestingModeOnly"
 )
 

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 
 	"google.golang.org/protobuf/proto"
 
@@ -20,17 +19,6 @@ func args(groups ...[]Arg) []Arg {
 		out = append(out, g...)
 	}
 	return out
-}
-
-// unsupported is a 21.4 argument the store cannot apply yet: accepted
-// when null (the reference's default), refused otherwise.
-func unsupported(name string) Arg {
-	return Arg{Name: name, Type: ArgType{
-		Schema: map[string]any{"type": "null", "description": "not supported by this store yet: only null"},
-		decode: func(json.RawMessage) (any, error) {
-			return nil, badRequest(errNotSupported, map[string]any{"argument": name},
-				"argument %s is not supported by this store yet (only null)", name)
-		}}}
 }
 
 // Record factories, one per table.
