@@ -80,18 +80,7 @@ func conductorColumn(field string) (protoreflect.FieldDescriptor, bool) {
 // heartbeat timeout, or with their session's lease alive), in id order.
 // One round trip.
 func (s *Store) GetOnlineConductors(ctx context.Context) ([]string, error) {
-	views, err := s.readConductors(ctx)
-	if err != nil {
-		return nil, err
-	}
-	now := s.now()
-	out := []string{}
-	for _, v := range views {
-		if v.active(now, s.opts.heartbeatTimeout) {
-			out = append(out, v.c.Hostname)
-		}
-	}
-	return out, nil
+	return s.conductorsWhere(ctx, conductorView.active)
 }
 
 // GetActiveHardwareTypeDict follows get_active_hardware_type_dict(

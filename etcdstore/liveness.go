@@ -135,16 +135,9 @@ func (s *Store) GetActiveDriverDict(ctx context.Context, interval time.Duration)
 // GetOfflineConductors returns the hostnames of the conductors that are
 // offline, sorted. One round trip.
 func (s *Store) GetOfflineConductors(ctx context.Context) ([]string, error) {
-	views, err := s.readConductors(ctx)
+	out, err := s.conductorsWhere(ctx, conductorView.offline)
 	if err != nil {
 		return nil, err
-	}
-	now := s.now()
-	out := []string{}
-	for _, v := range views {
-		if v.offline(now, s.opts.heartbeatTimeout) {
-			out = append(out, v.c.Hostname)
-		}
 	}
 	sort.Strings(out)
 	return out, nil
@@ -156,4 +149,22 @@ func (s *Store) GetOfflineConductors(ctx context.Context) ([]string, error) {
 func (s *Store) GetConductorList(ctx context.Context) ([]*pb.Conductor, error) {
 	sts, err := s.listRecords(ctx, conductorsTable, ListOptions{})
 	return records[*pb.Conductor](sts), err
+}
+
+// conductorsWhere reads every conductor and returns, in id order, the
+// hostnames of those for which is holds (offline or active, against the
+// store's clock and heartbeat timeout). One round trip.
+func (s *Store) conductorsWhere(ctx context.Context, is func(conductorView, time.Time, time.Duration) bool) ([]string, error) {
+	views, err := s.readConductors(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	out := []string{}
+	for _, v := range views {
+		if is(v, now, s.opts.heartbeatTimeout) {
+			out = append(out, v.c.Hostname)
+		}
+	}
+	return out, nil
 }
