@@ -31,16 +31,8 @@ func newAllocFixture(t *testing.T) allocFixture {
 // mustAllocation is db_utils.create_test_allocation: its defaults, then kw.
 func (f *fixture) mustAllocation(t *testing.T, kw etcdstore.Values) *pb.Allocation {
 	t.Helper()
-	v := etcdstore.Values{"candidate_nodes": []any{}, "extra": map[string]any{}, "resource_class": "baremetal",
-		"state": "allocating", "traits": []any{}, "uuid": uuid.NewString(), "version": "1.1"}
-	for k, x := range kw {
-		v[k] = x
-	}
-	a, err := f.CreateAllocation(f.ctx, v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
+	return mustCreate(t, f, f.CreateAllocation, etcdstore.Values{"candidate_nodes": []any{}, "extra": map[string]any{}, "resource_class": "baremetal",
+		"state": "allocating", "traits": []any{}, "uuid": uuid.NewString(), "version": "1.1"}, kw)
 }
 
 func (f allocFixture) allocationRange(t *testing.T, count, start int, kw etcdstore.Values) []string {

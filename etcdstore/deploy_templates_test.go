@@ -4,7 +4,6 @@ import (
 	"errors"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/ironic-etcd/ironic-etcd/etcdstore"
@@ -27,15 +26,7 @@ func biosStep() map[string]any {
 // one raid step unless values say otherwise.
 func (f *fixture) mustTemplate(t *testing.T, values etcdstore.Values) *pb.DeployTemplate {
 	t.Helper()
-	v := etcdstore.Values{"name": "CUSTOM_DT1", "steps": []any{raidStep()}, "extra": map[string]any{}}
-	for k, x := range values {
-		v[k] = x
-	}
-	tmpl, err := f.CreateDeployTemplate(f.ctx, v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tmpl
+	return mustCreate(t, f, f.CreateDeployTemplate, etcdstore.Values{"name": "CUSTOM_DT1", "steps": []any{raidStep()}, "extra": map[string]any{}}, values)
 }
 
 func TestDeployTemplateCreate(t *testing.T) {
@@ -363,17 +354,10 @@ func TestDeployTemplateListByNames(t *testing.T) {
 // 16 writers of one template name, through different Stores: one wins.
 func TestConcurrentDeployTemplateName(t *testing.T) {
 	f := newFixture(t)
-	errs := make([]error, 16)
-	var wg sync.WaitGroup
-	for i := range errs {
-		s := newFixture(t, etcdstore.WithPrefix(f.prefix))
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, errs[i] = s.CreateDeployTemplate(f.ctx, etcdstore.Values{"name": "CUSTOM_CONTESTED", "steps": []any{raidStep()}})
-		}()
-	}
-	wg.Wait()
+	errs := f.concurrently(t, func(i int, s *etcdstore.Store) error {
+		_, err := s.CreateDeployTemplate(f.ctx, etcdstore.Values{"name": "CUSTOM_CONTESTED", "steps": []any{raidStep()}})
+		return err
+	})
 	exactlyOneWins(t, errs, etcdstore.ErrDeployTemplateDuplicateName)
 }
 
@@ -385,17 +369,10 @@ func TestConcurrentDeployTemplateRename(t *testing.T) {
 	for i := 0; i < 16; i++ {
 		ids = append(ids, f.mustTemplate(t, etcdstore.Values{"name": "CUSTOM_R" + id(int64(i))}).Id)
 	}
-	errs := make([]error, 16)
-	var wg sync.WaitGroup
-	for i := range errs {
-		s := newFixture(t, etcdstore.WithPrefix(f.prefix))
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, errs[i] = s.UpdateDeployTemplate(f.ctx, id(ids[i]), etcdstore.Values{"name": "CUSTOM_TARGET"})
-		}()
-	}
-	wg.Wait()
+	errs := f.concurrently(t, func(i int, s *etcdstore.Store) error {
+		_, err := s.UpdateDeployTemplate(f.ctx, id(ids[i]), etcdstore.Values{"name": "CUSTOM_TARGET"})
+		return err
+	})
 	exactlyOneWins(t, errs, etcdstore.ErrDeployTemplateDuplicateName)
 	for i, err := range errs {
 		got, gerr := f.GetDeployTemplateByID(f.ctx, ids[i])
@@ -408,16 +385,9 @@ func TestConcurrentDeployTemplateRename(t *testing.T) {
 // 16 writers of one template uuid under different names: one wins.
 func TestConcurrentDeployTemplateUUID(t *testing.T) {
 	f := newFixture(t)
-	errs := make([]error, 16)
-	var wg sync.WaitGroup
-	for i := range errs {
-		s := newFixture(t, etcdstore.WithPrefix(f.prefix))
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, errs[i] = s.CreateDeployTemplate(f.ctx, etcdstore.Values{"uuid": uuidA, "name": "CUSTOM_U" + id(int64(i))})
-		}()
-	}
-	wg.Wait()
+	errs := f.concurrently(t, func(i int, s *etcdstore.Store) error {
+		_, err := s.CreateDeployTemplate(f.ctx, etcdstore.Values{"uuid": uuidA, "name": "CUSTOM_U" + id(int64(i))})
+		return err
+	})
 	exactlyOneWins(t, errs, etcdstore.ErrDeployTemplateAlreadyExists)
 }

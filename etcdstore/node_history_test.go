@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,16 +16,8 @@ import (
 
 func (f *fixture) mustHistory(t *testing.T, values etcdstore.Values) *pb.NodeHistory {
 	t.Helper()
-	v := etcdstore.Values{"conductor": "test-conductor", "user": "fake-user", "event": "Something bad happened but fear not",
-		"severity": "ERROR", "event_type": "provisioning"}
-	for k, x := range values {
-		v[k] = x
-	}
-	h, err := f.CreateNodeHistory(f.ctx, v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return h
+	return mustCreate(t, f, f.CreateNodeHistory, etcdstore.Values{"conductor": "test-conductor", "user": "fake-user", "event": "Something bad happened but fear not",
+		"severity": "ERROR", "event_type": "provisioning"}, values)
 }
 
 func TestNodeHistoryCreateReplacesUUID(t *testing.T) {
@@ -237,29 +228,19 @@ func TestConcurrentHistoryAndInventoryID(t *testing.T) {
 	f := newFixture(t)
 	n := f.mustNode(t, nil)
 	for _, c := range []struct {
-		create func(s *fixture) error
+		create func(s *etcdstore.Store) error
 		loser  error
 	}{
-		{func(s *fixture) error {
-			_, err := s.CreateNodeHistory(s.ctx, etcdstore.Values{"id": 99, "node_id": n.Id})
+		{func(s *etcdstore.Store) error {
+			_, err := s.CreateNodeHistory(f.ctx, etcdstore.Values{"id": 99, "node_id": n.Id})
 			return err
 		}, etcdstore.ErrNodeHistoryAlreadyExists},
-		{func(s *fixture) error {
-			_, err := s.CreateNodeInventory(s.ctx, etcdstore.Values{"id": 99, "node_id": n.Id})
+		{func(s *etcdstore.Store) error {
+			_, err := s.CreateNodeInventory(f.ctx, etcdstore.Values{"id": 99, "node_id": n.Id})
 			return err
 		}, etcdstore.ErrNodeInventoryAlreadyExists},
 	} {
-		errs := make([]error, 16)
-		var wg sync.WaitGroup
-		for i := range errs {
-			s := newFixture(t, etcdstore.WithPrefix(f.prefix))
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				errs[i] = c.create(s)
-			}()
-		}
-		wg.Wait()
+		errs := f.concurrently(t, func(_ int, s *etcdstore.Store) error { return c.create(s) })
 		exactlyOneWins(t, errs, c.loser)
 	}
 }

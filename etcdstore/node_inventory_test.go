@@ -13,16 +13,8 @@ import (
 
 func (f *fixture) mustInventory(t *testing.T, values etcdstore.Values) *pb.NodeInventory {
 	t.Helper()
-	v := etcdstore.Values{"inventory_data": map[string]any{"inventory": "test_inventory"},
-		"plugin_data": map[string]any{"plugin_data": "test_plugin_data"}}
-	for k, x := range values {
-		v[k] = x
-	}
-	inv, err := f.CreateNodeInventory(f.ctx, v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return inv
+	return mustCreate(t, f, f.CreateNodeInventory, etcdstore.Values{"inventory_data": map[string]any{"inventory": "test_inventory"},
+		"plugin_data": map[string]any{"plugin_data": "test_plugin_data"}}, values)
 }
 
 func TestNodeInventoryGetAndDestroy(t *testing.T) {

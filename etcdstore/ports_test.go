@@ -1,6 +1,7 @@
 package etcdstore_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -14,6 +15,21 @@ import (
 )
 
 // mustNode creates a node or fails the test.
+// mustCreate creates a record from defaults overridden by values, as
+// Ironic's db_utils.create_test_* do, and fails t on an error.
+func mustCreate[T any](t *testing.T, f *fixture, create func(context.Context, etcdstore.Values) (T, error), defaults, values etcdstore.Values) T {
+	t.Helper()
+	v := copyValues(defaults)
+	for k, x := range values {
+		v[k] = x
+	}
+	rec, err := create(f.ctx, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rec
+}
+
 func (f *fixture) mustNode(t *testing.T, values etcdstore.Values) *pb.Node {
 	t.Helper()
 	n, err := f.CreateNode(f.ctx, values)
