@@ -258,46 +258,59 @@ func TestUpdateToLatestVersions(t *testing.T) {
 		f.migrate(t, 1, 1, 1)
 		f.nodeVersionIs(t, n.Id, nodeVer)
 	})
-	// _create_nodes with node tags in place of BIOS settings, under a
-	// mapping that versions NodeTag: one old tag per node, migrated before
-	// the nodes, as BIOS settings are.
-	withTags := etcdstore.Ironic214ObjectVersions()
-	withTags.Latest["NodeTag"] = "1.1"
+	// _create_nodes of test_api.py: per node an old trait (NodeTrait is no
+	// object of the mapping, so it is not counted) and a BIOS setting at
+	// 1.0 (BIOSSetting is, at 1.1): ten records to migrate for five nodes,
+	// the BIOS settings first, as the reference's models come.
 	createNodes := func(f *fixture, n int) []int64 {
 		var ids []int64
 		for range n {
 			node := f.nodeVersion(t, nodeOld)
-			if _, err := f.AddNodeTag(f.ctx, node.Id, "foo"); err != nil {
+			if _, err := f.AddNodeTrait(f.ctx, node.Id, "foo", "0.0"); err != nil {
 				t.Fatal(err)
 			}
-			f.setTagVersions(t, node.Id, "1.0")
+			if _, err := f.CreateBIOSSettingList(f.ctx, node.Id, []etcdstore.Values{{"name": "virtualization", "value": "on"}}, "1.0"); err != nil {
+				t.Fatal(err)
+			}
 			ids = append(ids, node.Id)
 		}
 		return ids
 	}
+	biosVersionIs := func(f *fixture, id int64, want string) {
+		t.Helper()
+		got, err := f.GetBIOSSettingList(f.ctx, id)
+		if err != nil || len(got) != 1 || got[0].GetVersion() != want {
+			t.Fatalf("BIOS settings of node %d: %v %v, want version %s", id, got, err, want)
+		}
+	}
 	t.Run("old version max count 2 some nodes", func(t *testing.T) {
 		f := newFixture(t)
 		ids := createNodes(f, 5)
-		f.migrate(t, 2, 10, 2, etcdstore.WithObjectVersions(withTags))
-		f.migrate(t, 10, 8, 8, etcdstore.WithObjectVersions(withTags))
-		f.migrate(t, 10, 0, 0, etcdstore.WithObjectVersions(withTags))
+		f.migrate(t, 2, 10, 2)
+		f.migrate(t, 10, 8, 8)
+		f.migrate(t, 10, 0, 0)
 		for _, id := range ids {
 			f.nodeVersionIs(t, id, nodeVer)
+			biosVersionIs(f, id, v214.Latest["BIOSSetting"])
 		}
 	})
 	t.Run("old version max count same nodes", func(t *testing.T) {
 		f := newFixture(t)
 		ids := createNodes(f, 5)
-		f.migrate(t, 10, 10, 10, etcdstore.WithObjectVersions(withTags))
-		f.migrate(t, 10, 0, 0, etcdstore.WithObjectVersions(withTags))
+		f.migrate(t, 10, 10, 10)
+		f.migrate(t, 10, 0, 0)
 		for _, id := range ids {
 			f.nodeVersionIs(t, id, nodeVer)
+			biosVersionIs(f, id, v214.Latest["BIOSSetting"])
 		}
-		// Without NodeTag in the mapping, tags are not counted (as the
-		// reference's NodeTrait is not).
-		f.migrate(t, 10, 0, 0)
+		if traits, _ := f.GetNodeTraitsByNodeID(f.ctx, ids[0]); traits[0].GetVersion() != "0.0" {
+			t.Fatalf("a trait (no object of the mapping) was migrated: %v", traits)
+		}
 	})
 	t.Run("rows without ids migrate a record at a time", func(t *testing.T) {
+		// Under a mapping that versions NodeTag: three old tags of one node.
+		withTags := etcdstore.Ironic214ObjectVersions()
+		withTags.Latest["NodeTag"] = "1.1"
 		f := newFixture(t)
 		n := f.nodeVersion(t, nodeVer)
 		for _, tag := range []string{"a", "b", "c"} {
