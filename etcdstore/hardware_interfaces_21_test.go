@@ -110,20 +110,20 @@ func TestRegisterConductorHardwareInterfaceDictsRefused(t *testing.T) {
 // More rows than one transaction holds: written in batches; a clash in a
 // later batch removes the earlier batches' rows.
 func TestRegisterConductorHardwareInterfaceDictsBatches(t *testing.T) {
-	f := newFixture(t, etcdstore.WithMaxTxnOps(8)) // 2 rows per transaction
-	names := []string{"a", "b", "c", "d", "e"}
+	f := newFixture(t, etcdstore.WithMaxTxnOps(16)) // 5 rows per transaction
+	names := strings.Split("abcdefghijkl", "")
 	if err := f.RegisterConductorHardwareInterfaceDicts(f.ctx, 1, hwDicts("h", "power", names...)); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := f.ListConductorHardwareInterfaces(f.ctx, 1)
-	if len(got) != 5 || got[4].InterfaceName != "e" {
+	if len(got) != 12 || got[11].InterfaceName != "l" {
 		t.Fatalf("rows %v", got)
 	}
 	if err := f.RegisterConductorHardwareInterfaceDicts(f.ctx, 2, hwDicts("h", "power", "z")); err != nil {
 		t.Fatal(err)
 	}
 	before := f.keysUnder(t)
-	err := f.RegisterConductorHardwareInterfaceDicts(f.ctx, 2, hwDicts("h", "power", "v", "w", "x", "y", "z"))
+	err := f.RegisterConductorHardwareInterfaceDicts(f.ctx, 2, hwDicts("h", "power", strings.Split("pqrstuvwxyz", "")...))
 	wantParams(t, err, etcdstore.ErrConductorHardwareInterfacesAlreadyRegistered, "interfaces", "z")
 	if after := f.keysUnder(t); !slices.Equal(before, after) {
 		t.Fatalf("a refused registration left rows:\n%v\n%v", before, after)

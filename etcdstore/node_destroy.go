@@ -14,6 +14,11 @@ import (
 var nodeChildren = []*table{portsTable, portgroupsTable, volumeConnectorsTable, volumeTargetsTable,
 	nodeHistoryTable, nodeInventoryTable, allocationsTable, biosSettingsTable}
 
+// minTxnOps is the least --max-txn-ops the store works with: destroy_node's
+// last transaction compares one membership prefix per child table besides
+// the node itself, and each of its batches must remove at least one child.
+const minTxnOps = 16
+
 // nodeColumn is the column by which t's records belong to a node: the
 // column of its membership on the nodes table.
 func nodeColumn(t *table) string {
@@ -188,6 +193,10 @@ func (s *Store) removeChildBatch(ctx context.Context, children []child, guards m
 		}
 		part.cmps = append(part.cmps, cmps...)
 		part.ops = append(part.ops, ops...)
+	}
+	if len(part.ops) == 0 {
+		// Nothing fits: going on would loop. minTxnOps rules this out.
+		return newError(ErrInternal, fmt.Sprintf("destroy_node: a transaction of %d operations holds no step", s.opts.maxTxnOps))
 	}
 	_, err := s.cli.Txn(ctx).If(part.cmps...).Then(part.ops...).Commit()
 	return etcdError(err, true)

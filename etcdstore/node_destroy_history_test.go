@@ -1,6 +1,7 @@
 package etcdstore_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -10,7 +11,7 @@ import (
 // destroy_node removes the node's history and inventory, as 21.4 does,
 // also when they take several transactions.
 func TestDestroyNodeRemovesHistoryAndInventory(t *testing.T) {
-	for _, maxOps := range []int{128, 8} {
+	for _, maxOps := range []int{128, 16} {
 		f := newFixture(t, etcdstore.WithMaxTxnOps(maxOps))
 		n := f.mustNode(t, nil)
 		other := f.mustNode(t, nil)
@@ -45,4 +46,25 @@ func TestDestroyNodeRemovesHistoryAndInventory(t *testing.T) {
 func padded(n int64) string {
 	s := id(n)
 	return strings.Repeat("0", 19-len(s)) + s
+}
+
+// A transaction limit below what destroy_node's last transaction needs
+// (one compare per child table and the node) is refused up front: with
+// such a limit the destroy could never finish.
+func TestMaxTxnOpsFloor(t *testing.T) {
+	f := newFixture(t)
+	for _, n := range []int{0, 8, 15} {
+		if _, err := etcdstore.New(f.Store.Client(), etcdstore.WithMaxTxnOps(n)); !errors.Is(err, etcdstore.ErrInvalidParameterValue) {
+			t.Fatalf("WithMaxTxnOps(%d): %v", n, err)
+		}
+	}
+	s, err := etcdstore.New(f.Store.Client(), etcdstore.WithPrefix(f.prefix), etcdstore.WithMaxTxnOps(16))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := f.mustNode(t, nil)
+	f.mustInventory(t, etcdstore.Values{"node_id": n.Id})
+	if err := s.DestroyNode(f.ctx, n.Uuid); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -173,7 +173,7 @@ func TestNodeHistoryQueryForPurge(t *testing.T) {
 }
 
 func TestNodeHistoryBulkDelete(t *testing.T) {
-	f := newFixture(t, etcdstore.WithMaxTxnOps(8)) // batches of 2
+	f := newFixture(t, etcdstore.WithMaxTxnOps(16)) // batches of 5
 	n := f.mustNode(t, nil)
 	var ids []int64
 	for i := 0; i < 7; i++ {

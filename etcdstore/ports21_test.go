@@ -338,7 +338,7 @@ func TestGetPortsByShards(t *testing.T) {
 // range at the ports' revision, and a filtered page in id order still
 // stops at its limit and honours its marker, in both directions.
 func TestProjectFilterOverManyNodes(t *testing.T) {
-	f := newFixture(t, etcdstore.WithMaxTxnOps(8))
+	f := newFixture(t, etcdstore.WithMaxTxnOps(16))
 	var mine []int64
 	for i := range 20 {
 		owner := "theirs"

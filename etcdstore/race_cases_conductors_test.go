@@ -3,6 +3,7 @@ package etcdstore_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -63,25 +64,25 @@ func conductorRaceCases() []raceCase {
 			}},
 		{name: "update_to_latest_versions, node destroyed meanwhile", setup: setupOldNode, call: migrate, scope: nodeBy("uuid"), rival: destroyNode},
 		{name: "register_conductor_hardware_interfaces dicts in batches, a row registered meanwhile",
-			opts: []etcdstore.Option{etcdstore.WithMaxTxnOps(8)},
+			opts: []etcdstore.Option{etcdstore.WithMaxTxnOps(16)}, // 5 rows per transaction
 			setup: func(ctx context.Context, w *world) error {
 				_, err := w.admin.RegisterConductor(ctx, etcdstore.Values{"hostname": "c", "id": 1}, false)
 				return err
 			},
 			creates: true, partial: true, scope: ifaceScope, errs: taken,
 			call: func(ctx context.Context, w *world) (any, error) {
-				dicts := hwDicts("ht", "power", "a", "b", "c", "d")
+				dicts := hwDicts("ht", "power", strings.Split("abcdefghijkl", "")...)
 				for _, d := range dicts {
 					d["default"] = false
 				}
 				return nil, w.victim.RegisterConductorHardwareInterfaceDicts(ctx, 1, dicts)
 			},
 			rival: func(ctx context.Context, w *world) error {
-				return w.admin.RegisterConductorHardwareInterfaceDicts(ctx, 1, hwDicts("ht", "power", "d"))
+				return w.admin.RegisterConductorHardwareInterfaceDicts(ctx, 1, hwDicts("ht", "power", "l"))
 			},
 			check: func(w *world, r *runResult) []string {
 				mine := len(ifaceScope(w, r.end))
-				if r.err == nil && mine != 4 || r.err != nil && mine != 0 {
+				if r.err == nil && mine != 12 || r.err != nil && mine != 0 {
 					return []string{fmt.Sprintf("outcome: %d of the call's rows left after %v", mine, r.err)}
 				}
 				return nil
@@ -137,16 +138,16 @@ func TestConcurrentRegisterHardwareInterfaceDicts(t *testing.T) {
 	errs := make([]error, 16)
 	var wg sync.WaitGroup
 	for i := range errs {
-		s := newFixture(t, etcdstore.WithPrefix(f.prefix), etcdstore.WithMaxTxnOps(8))
+		s := newFixture(t, etcdstore.WithPrefix(f.prefix), etcdstore.WithMaxTxnOps(16))
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			errs[i] = s.RegisterConductorHardwareInterfaceDicts(f.ctx, 3, hwDicts("ht", "power", "a", "b", "c", "d", "e"))
+			errs[i] = s.RegisterConductorHardwareInterfaceDicts(f.ctx, 3, hwDicts("ht", "power", strings.Split("abcdefghijkl", "")...))
 		}(i)
 	}
 	wg.Wait()
 	exactlyOneWins(t, errs, etcdstore.ErrConductorHardwareInterfacesAlreadyRegistered)
-	if rows, _ := f.ListConductorHardwareInterfaces(f.ctx, 3); len(rows) != 5 {
+	if rows, _ := f.ListConductorHardwareInterfaces(f.ctx, 3); len(rows) != 12 {
 		t.Fatalf("rows %v", rows)
 	}
 }

@@ -49,7 +49,7 @@ func nodeRaceCases() []raceCase {
 		{name: "destroy_node by uuid, id reused", setup: setupNodeWithChildren, call: destroyBy("uuid"), rival: reuseNodeID, scope: nodeTree, errs: notFound},
 		{name: "destroy_node by uuid, child created", setup: setupNodeWithChildren, call: destroyBy("uuid"), scope: nodeTree, errs: notFound,
 			rival: mayLose(func(ctx context.Context, w *world) error { return w.makePort(ctx, "rival", "node", "", 9) })},
-		{name: "destroy_node batched, port of another node joins its portgroup", opts: []etcdstore.Option{etcdstore.WithMaxTxnOps(8)},
+		{name: "destroy_node batched, port of another node joins its portgroup", opts: []etcdstore.Option{etcdstore.WithMaxTxnOps(16)},
 			setup: setupBatchedNode, call: destroyBy("uuid"), scope: nodeTree, partial: true,
 			errs:  []error{etcdstore.ErrPortgroupNotEmpty},
 			rival: mayLose(func(ctx context.Context, w *world) error { return w.makePort(ctx, "rival", "node2", "pg", 9) })},

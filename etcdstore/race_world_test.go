@@ -65,7 +65,7 @@ func setupNodeWithChildren(ctx context.Context, w *world) error {
 }
 
 // setupBatchedNode: a node with more children than one transaction of
-// WithMaxTxnOps(8) holds, its ports in its portgroup, and a second node.
+// WithMaxTxnOps(16) holds, its ports in its portgroup, and a second node.
 func setupBatchedNode(ctx context.Context, w *world) error {
 	if err := setupNodeWithChildren(ctx, w); err != nil {
 		return err

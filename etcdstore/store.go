@@ -72,7 +72,8 @@ func WithClock(now func() time.Time) Option { return func(o *options) { o.now = 
 func WithIDBlock(n int64) Option { return func(o *options) { o.idBlock = n } }
 
 // WithMaxTxnOps tells the store the cluster's --max-txn-ops (default 128),
-// which bounds how much destroy_node can remove in one transaction.
+// which bounds how much destroy_node can remove in one transaction. At
+// least minTxnOps (16).
 func WithMaxTxnOps(n int) Option { return func(o *options) { o.maxTxnOps = n } }
 
 // WithDefaultPortgroupMode supplies Ironic's [DEFAULT]default_portgroup_mode,
@@ -124,8 +125,8 @@ func New(cli *clientv3.Client, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, invalidParam("%v", err)
 	}
-	if o.idBlock < 1 || o.maxTxnOps < 8 {
-		return nil, invalidParam("id block must be >= 1 and max txn ops >= 8")
+	if o.idBlock < 1 || o.maxTxnOps < minTxnOps {
+		return nil, invalidParam("id block must be >= 1 and max txn ops >= %d", minTxnOps)
 	}
 	s := &Store{cli: cli, keys: ks, opts: o, uniques: newUniquesCopy(cli), recent: newRecentCache()}
 	s.ids = newIDAllocator(cli, ks, o.idBlock)

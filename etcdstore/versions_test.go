@@ -332,7 +332,7 @@ func TestUpdateToLatestVersions(t *testing.T) {
 		}
 	})
 	t.Run("batches", func(t *testing.T) {
-		f := newFixture(t, etcdstore.WithMaxTxnOps(8))
+		f := newFixture(t, etcdstore.WithMaxTxnOps(16))
 		var ids []int64
 		for range 20 {
 			ids = append(ids, f.nodeVersion(t, nodeOld).Id)
