@@ -1,7 +1,6 @@
 package api
 
 import (
-
 	"google.golang.org/protobuf/proto"
 
 	"github.com/ironic-etcd/ironic-etcd/pb"
