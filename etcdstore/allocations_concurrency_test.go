@@ -138,16 +138,7 @@ func TestAllocationRoundTrips(t *testing.T) {
 	n := f.mustNode(t, nil)
 	a := f.mustAllocation(t, etcdstore.Values{"conductor_affinity": 1}) // created elsewhere: nothing remembered
 	s, calls := countingStore(t, f)
-	measure := func(name string, want int64, op func() error) {
-		t.Helper()
-		before := calls.Load()
-		if err := op(); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		if got := calls.Load() - before; got != want {
-			t.Errorf("%s: %d round trips, want %d", name, got, want)
-		}
-	}
+	measure := roundTripsOf(t, calls)
 	aid := id(a.Id)
 	measure("GetAllocationByID", 1, func() error { _, err := s.GetAllocationByID(f.ctx, a.Id); return err })
 	measure("UpdateAllocation without a node", 2, func() error {

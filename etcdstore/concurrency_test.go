@@ -113,6 +113,21 @@ func TestReserveReleaseHammer(t *testing.T) {
 }
 
 // countingStore is a Store whose client counts its etcd requests.
+// roundTripsOf returns a check that op succeeds and costs want round
+// trips, as counted by countingStore's calls.
+func roundTripsOf(t *testing.T, calls *atomic.Int64) func(name string, want int64, op func() error) {
+	return func(name string, want int64, op func() error) {
+		t.Helper()
+		before := calls.Load()
+		if err := op(); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if got := calls.Load() - before; got != want {
+			t.Errorf("%s: %d round trips, want %d", name, got, want)
+		}
+	}
+}
+
 func countingStore(t *testing.T, f *fixture) (*etcdstore.Store, *atomic.Int64) {
 	t.Helper()
 	var calls atomic.Int64
@@ -154,16 +169,7 @@ func TestRoundTrips(t *testing.T) {
 		f.mustNode(t, etcdstore.Values{"driver_info": map[string]any{"i": i}})
 	}
 	s, calls := countingStore(t, f)
-	measure := func(name string, want int64, op func() error) {
-		t.Helper()
-		before := calls.Load()
-		if err := op(); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		if got := calls.Load() - before; got != want {
-			t.Errorf("%s: %d round trips, want %d", name, got, want)
-		}
-	}
+	measure := roundTripsOf(t, calls)
 	var uuid string
 	measure("GetNodeByID", 1, func() error { n, err := s.GetNodeByID(f.ctx, 7); uuid = n.GetUuid(); return err })
 	measure("ReserveNode by id", 1, func() error { _, err := s.ReserveNode(f.ctx, "c", "7"); return err })
