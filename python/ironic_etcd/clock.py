@@ -1,0 +1,47 @@
+"""The test's clock: "now" for the API while a test has frozen time.
+
+Ironic's unit tests move time by mocking ``oslo_utils.timeutils.utcnow``
+(or ``timeutils.set_time_override``), and the SQL backend reads that
+mocked clock for every timestamp it writes and every time rule it applies.
+The store's clock is the API's, so the backend sends the mocked time with
+each call (header ``X-Ironic-Etcd-Now``, honoured by ``ironic-etcd api
+--testing`` only). Without a mock nothing is sent: a production caller's
+clock never decides anything.
+"""
+
+import datetime
+
+from oslo_utils import timeutils
+
+NOW_HEADER = 'X-Ironic-Etcd-Now'
+
+_REAL_UTCNOW = timeutils.utcnow
+
+
+def mocked_now():
+    """The mocked "now" as the API's ISO 8601 text, or None if not mocked.
+
+    Called once per API call, as the SQL backend calls utcnow about once
+    per statement that needs a time.
+    """
+    utcnow = timeutils.utcnow
+    if utcnow is _REAL_UTCNOW and not _REAL_UTCNOW.override_time:
+        return None
+    return iso(utcnow())
+
+
+def iso(value):
+    """A datetime as the API reads it: UTC with microseconds. A naive
+    datetime is UTC, as in Ironic's database."""
+    if value.tzinfo is not None:
+        value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    return value.strftime('%Y-%m-%dT%H:%M:%S.%f') + '+00:00'
+
+
+def parse(text):
+    """The API's ISO 8601 text as a naive UTC datetime, as SQLAlchemy reads
+    Ironic's DateTime columns."""
+    value = datetime.datetime.fromisoformat(text)
+    if value.tzinfo is not None:
+        value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    return value

@@ -1,0 +1,1 @@
+"""Running Ironic's own unit test suites against ironic-etcd."""

@@ -1,0 +1,139 @@
+"""Run Ironic's own unit test suites against ironic-etcd.
+
+    IRONIC_ETCD_URL=http://127.0.0.1:6390 python3 -m ironic_etcd.testing.run \
+        [--expected-failures FILE] [--list] SUITE_OR_TEST...
+
+SUITE is ``db`` (ironic.tests.unit.db) or ``conductor``
+(ironic.tests.unit.conductor); anything else is a dotted test name
+(``ironic.tests.unit.db.test_nodes.DbNodeTestCase.test_create_node``) or
+module. The API must run with ``--testing``. Prints ``N passed, N failed``
+per suite; exits non-zero when a test fails that the expected-failures
+file does not list, or one it lists passes.
+"""
+
+import argparse
+import os
+import sys
+import time
+import unittest
+
+from ironic_etcd.testing import hooks
+
+SUITES = {'db': 'ironic.tests.unit.db',
+          'conductor': 'ironic.tests.unit.conductor'}
+
+
+class Outcome(unittest.TestResult):
+    """Records each test's outcome by id."""
+
+    def __init__(self, stream=None, descriptions=None, verbosity=0):
+        super().__init__(stream, descriptions, verbosity)
+        self.outcomes = {}
+        self.details = {}
+
+    def _set(self, test, outcome, detail=None):
+        self.outcomes[test.id()] = outcome
+        if detail:
+            self.details[test.id()] = detail
+
+    def addSuccess(self, test):
+        self._set(test, 'pass')
+
+    def addFailure(self, test, err):
+        self._set(test, 'fail', self._exc_info_to_string(err, test))
+
+    def addError(self, test, err):
+        self._set(test, 'fail', self._exc_info_to_string(err, test))
+
+    def addSkip(self, test, reason):
+        self._set(test, 'skip', reason)
+
+    def addExpectedFailure(self, test, err):
+        self._set(test, 'pass')
+
+    def addUnexpectedSuccess(self, test):
+        self._set(test, 'fail', 'unexpected success')
+
+
+def read_expected(path):
+    """{test id: reason} from lines ``test.id  reason``; # starts a
+    comment line."""
+    expected = {}
+    if not path or not os.path.exists(path):
+        return expected
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if not line or line.startswith('#'):
+                continue
+            test_id, _, reason = line.partition(' ')
+            expected[test_id] = reason.strip()
+    return expected
+
+
+def load(name):
+    loader = unittest.TestLoader()
+    package = SUITES.get(name)
+    if package is None:
+        return loader.loadTestsFromName(name)
+    module = __import__(package, fromlist=['_'])
+    start = os.path.dirname(module.__file__)
+    top = start
+    for _ in package.split('.'):
+        top = os.path.dirname(top)
+    return loader.discover(start, pattern='test_*.py', top_level_dir=top)
+
+
+def run(name, expected, verbose):
+    suite = load(name)
+    result = Outcome()
+    started = time.monotonic()
+    suite.run(result)
+    took = time.monotonic() - started
+    for err in result.errors:  # import errors of whole modules
+        if err[0].id() not in result.outcomes:
+            result.outcomes[err[0].id()] = 'fail'
+            result.details[err[0].id()] = err[1]
+    counts = {'pass': 0, 'fail': 0, 'skip': 0}
+    unexpected, fixed = [], []
+    for test_id, outcome in sorted(result.outcomes.items()):
+        counts[outcome] += 1
+        if outcome == 'fail' and test_id not in expected:
+            unexpected.append(test_id)
+        if outcome == 'pass' and test_id in expected:
+            fixed.append(test_id)
+    for test_id in unexpected:
+        if verbose:
+            print('=' * 70)
+            print('FAIL: %s' % test_id)
+            print(result.details.get(test_id, ''))
+        else:
+            print('FAIL: %s' % test_id)
+    for test_id in fixed:
+        print('PASSES BUT LISTED IN expected-failures: %s' % test_id)
+    print('%s: %d passed, %d failed (%d of them expected), %d skipped, '
+          'in %.0f s' % (name, counts['pass'], counts['fail'],
+                         counts['fail'] - len(unexpected), counts['skip'],
+                         took))
+    sys.stdout.flush()
+    return not unexpected and not fixed
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--expected-failures', default=os.path.join(
+        os.path.dirname(__file__), '..', '..', 'expected-failures.txt'))
+    parser.add_argument('-v', '--verbose', action='store_true',
+                        help='print each unexpected failure\'s traceback')
+    parser.add_argument('names', nargs='+')
+    args = parser.parse_args(argv)
+    hooks.install()
+    expected = read_expected(args.expected_failures)
+    ok = True
+    for name in args.names:
+        ok = run(name, expected, args.verbose) and ok
+    return 0 if ok else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
