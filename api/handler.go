@@ -17,6 +17,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/ironic-etcd/ironic-etcd/etcdstore"
+	"github.com/ironic-etcd/ironic-etcd/internal/jsontext"
 )
 
 // Config configures a Handler.
@@ -253,6 +254,11 @@ func (h *Handler) call(r *http.Request, route *Route, known bool, name string) (
 	obj, err := decodeBody(body)
 	if err != nil {
 		return nil, err
+	}
+	// encoding/json decoded a lone surrogate escape as U+FFFD: refuse
+	// the body instead of storing a character nobody sent.
+	if err := jsontext.Check(body, 0); err != nil {
+		return nil, badRequest(errMalformed, nil, "the body is not valid UTF-8: %v", err)
 	}
 	args, err := route.bind(obj)
 	if err != nil {

@@ -127,6 +127,10 @@ def main(argv=None):
                         help='print each unexpected failure\'s traceback')
     parser.add_argument('names', nargs='+')
     args = parser.parse_args(argv)
+    # As Ironic's own stestr setup: each test captures its output and logs
+    # (oslotest reads these), so the run prints only the outcome.
+    for var in ('OS_STDOUT_CAPTURE', 'OS_STDERR_CAPTURE', 'OS_LOG_CAPTURE'):
+        os.environ.setdefault(var, '1')
     hooks.install()
     expected = read_expected(args.expected_failures)
     ok = True
