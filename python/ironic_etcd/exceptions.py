@@ -55,6 +55,13 @@ class ConductorLeaseExpired(ironic_exc.Conflict):
     _msg_fmt = '%(detail)s'
 
 
+class MigrationRefused(ironic_exc.IronicException):
+    """An ironic-dbsync command the store cannot honour (a revision to
+    write, a schema other than 21.4.4's, an API without 21.4's methods)."""
+
+    _msg_fmt = '%(detail)s'
+
+
 # The API's own error types (api/errors.go) and what they become.
 _UNAVAILABLE = {'StoreUnavailable'}
 _UNKNOWN = {'UnknownOutcome'}
