@@ -75,6 +75,14 @@ class Client(object):
             self._local.session = s
         return s
 
+    def close(self):
+        """Close this thread's connections (others close with their
+        threads)."""
+        s = getattr(self._local, 'session', None)
+        if s is not None:
+            self._local.session = None
+            s.close()
+
     def call(self, method, **kwargs):
         """The decoded JSON result of method(**kwargs), or its exception."""
         body = encode(kwargs)

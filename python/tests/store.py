@@ -117,6 +117,7 @@ def require():
     if _started is None:
         _started = Store(binary)
         atexit.register(_started.stop)
+        atexit.register(_close_connections)
     return _started
 
 
@@ -135,6 +136,11 @@ def shared_connection(url):
     if url not in _connections:
         _connections[url] = connection(url)
     return _connections[url]
+
+
+def _close_connections():
+    for conn in _connections.values():
+        conn._client.close()
 
 
 def testing_connection():
