@@ -20,7 +20,7 @@ import sys
 # ironic.cmd monkey-patches the standard library for eventlet on import:
 # it must come before anything opens sockets or threads (the stock console
 # scripts import it first too).
-import ironic.cmd  # noqa: F401
+importlib.import_module('ironic.cmd')
 
 BACKEND = 'ironic_etcd.db'
 
