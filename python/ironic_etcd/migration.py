@@ -32,6 +32,37 @@ _CONCRETE = ('clear_node_reservations_for_conductor',
              'clear_node_target_power_state', 'get_node_list_columns')
 
 
+def _align_db_api():
+    """Point Ironic's DB API at the store too, as the launcher does.
+
+    stevedore loads this module only for ``[database] backend =
+    ironic_etcd.db``, once the configuration is parsed; but the stock
+    ``ironic-dbsync`` built ``ironic.db.api.IMPL`` before parsing it, and
+    importing ``ironic.objects`` then loaded the default SQL backend
+    (``abc`` inspects the objects' ``dbapi`` attribute). That SQL
+    ``Connection`` keeps no state and opens nothing before its first query,
+    and every dbsync command reaches this module before its first DB API
+    call: unloading it here lets the stock ``ironic-dbsync`` run on the
+    store without the launcher.
+    """
+    impl = db_api.IMPL
+    backend = cfg.CONF.database.backend
+    if impl._backend_name == backend:
+        return
+    loaded = getattr(impl, '_backend', None)
+    if loaded is not None and (type(loaded).__module__ !=
+                               'ironic.db.sqlalchemy.api'):
+        LOG.warning('Ironic\'s database API already uses %s, not %s; run '
+                    'the command with python3 -m ironic_etcd.run',
+                    impl._backend_name, backend)
+        return
+    impl._backend = None
+    impl._backend_name = backend
+
+
+_align_db_api()
+
+
 def required_methods():
     """The methods a 21.4 caller may call: every abstract one of
     ``ironic.db.api.Connection`` and the concrete ones above."""

@@ -35,6 +35,16 @@ class LauncherTestCase(unittest.TestCase):
     def run_command(self, *args):
         """(exit code, stdout, stderr) of the launcher with args (oslo.log
         writes to stdout unless told use_stderr)."""
+        return self.run_python(['-m', 'ironic_etcd.run'] + list(args))
+
+    def run_stock_dbsync(self, *args):
+        """ironic-dbsync as its console script runs it, no launcher."""
+        script = ('import sys; sys.argv[0] = "ironic-dbsync"; '
+                  'from ironic.cmd.dbsync import main; sys.exit(main())')
+        return self.run_python(['-c', script, '--config-file', self.config]
+                               + list(args))
+
+    def run_python(self, args):
         env = dict(os.environ)
         env.pop('IRONIC_ETCD_URL', None)
         env['PYTHONPATH'] = PYTHON_DIR
@@ -42,7 +52,7 @@ class LauncherTestCase(unittest.TestCase):
         # the committed egg-info is what finds the migration backend.
         env['XDG_CACHE_HOME'] = os.path.join(self.dir.name, 'cache')
         proc = subprocess.run(
-            [sys.executable, '-m', 'ironic_etcd.run'] + list(args),
+            [sys.executable] + args,
             cwd=self.dir.name, env=env, capture_output=True, text=True,
             timeout=120)
         return proc.returncode, proc.stdout, proc.stderr
@@ -82,6 +92,18 @@ class LauncherTestCase(unittest.TestCase):
         self.assertEqual('1.37', self.conn.get_node_by_id(node.id).version)
         out, _ = self.assertSucceeds(self.dbsync('online_data_migrations'))
         self.assertIn('migrated 0 of 0 objects', out)
+
+    def test_stock_dbsync_runs_on_the_store(self):
+        # The migration backend re-points the DB API the stock command
+        # loaded before reading its configuration.
+        node = self.conn.create_node({'name': 'old', 'driver': 'fake-hardware',
+                                      'version': '1.36'})
+        out, _ = self.assertSucceeds(self.run_stock_dbsync('upgrade'))
+        self.assertIn('needs no schema migration', out)
+        out, _ = self.assertSucceeds(
+            self.run_stock_dbsync('online_data_migrations'))
+        self.assertIn('migrated 1 of 1 objects', out)
+        self.assertEqual('1.37', self.conn.get_node_by_id(node.id).version)
 
     def test_upgrade_refuses_unsupported_object_versions(self):
         # Ironic's own check, through the store: a row without a version.
