@@ -53,6 +53,20 @@ class BadInputTestCase(unittest.TestCase):
         self.assertIsInstance(err, db_exc.DBDataError)
         self.assertIn('driver_info', str(err))
 
+    def test_record_over_1_mib_is_too_large(self):
+        # Each JSON column under its cap, the record over the store's.
+        blob = {'blob': 'x' * 400 * 1024}
+        err = self.assertRefused(exceptions.ValueTooLarge, {
+            'driver_info': blob, 'instance_info': blob, 'properties': blob})
+        self.assertIn('record of', str(err))
+
+    def test_string_too_long_stays_invalid(self):
+        # Too long in characters is a bad value, not a size cap.
+        with self.assertRaises(ironic_exc.InvalidParameterValue) as ctx:
+            self.conn.update_node(self.node.id, {'name': 'x' * 300})
+        self.assertNotIsInstance(ctx.exception, exceptions.ValueTooLarge)
+        self.assertUnchanged()
+
     def test_lone_surrogate_is_invalid(self):
         err = self.assertRefused(ironic_exc.InvalidParameterValue,
                                  {'driver_info': {'user': 'adm\udcffin'}})
