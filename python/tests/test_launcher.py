@@ -1,12 +1,15 @@
 """``python3 -m ironic_etcd.run``: Ironic's own commands on the store,
 started as an operator starts them (a config file, a subprocess)."""
 
+import json
 import os
 import subprocess
 import sys
 import tempfile
 import textwrap
+import time
 import unittest
+import urllib.request
 
 from ironic_etcd import migration
 
@@ -45,17 +48,19 @@ class LauncherTestCase(unittest.TestCase):
                                + list(args))
 
     def run_python(self, args):
+        proc = subprocess.run(
+            [sys.executable] + args, cwd=self.dir.name, env=self.env(),
+            capture_output=True, text=True, timeout=120)
+        return proc.returncode, proc.stdout, proc.stderr
+
+    def env(self):
         env = dict(os.environ)
         env.pop('IRONIC_ETCD_URL', None)
         env['PYTHONPATH'] = PYTHON_DIR
         # stevedore caches entry points per sys.path: a fresh cache proves
         # the committed egg-info is what finds the migration backend.
         env['XDG_CACHE_HOME'] = os.path.join(self.dir.name, 'cache')
-        proc = subprocess.run(
-            [sys.executable] + args,
-            cwd=self.dir.name, env=env, capture_output=True, text=True,
-            timeout=120)
-        return proc.returncode, proc.stdout, proc.stderr
+        return env
 
     def dbsync(self, *args):
         return self.run_command('dbsync', '--config-file', self.config,
@@ -126,6 +131,39 @@ class LauncherTestCase(unittest.TestCase):
             'status', '--config-file', self.config, 'upgrade', 'check'))
         self.assertIn('ironic-etcd store', out)
         self.assertNotIn('Failure', out)
+
+    def test_api_serves_the_store(self):
+        # ironic-api imports the DB API before its config: without the
+        # launcher it would list SQLite's nodes.
+        self.conn.create_node({'name': 'from-the-store', 'version': '1.37',
+                               'driver': 'fake-hardware'})
+        port = store.free_ports(1)[0]
+        with open(self.config, 'a') as f:
+            f.write('[DEFAULT]\nauth_strategy = noauth\n'
+                    'rpc_transport = json-rpc\n'
+                    '[api]\nhost_ip = 127.0.0.1\nport = %d\n' % port)
+        log = open(os.path.join(self.dir.name, 'api.log'), 'w')
+        self.addCleanup(log.close)
+        proc = subprocess.Popen(
+            [sys.executable, '-m', 'ironic_etcd.run', 'api',
+             '--config-file', self.config], cwd=self.dir.name,
+            env=self.env(), stdout=log, stderr=subprocess.STDOUT)
+        self.addCleanup(proc.wait, 30)
+        self.addCleanup(proc.terminate)
+        request = urllib.request.Request(
+            'http://127.0.0.1:%d/v1/nodes' % port,
+            headers={'X-OpenStack-Ironic-API-Version': '1.80'})
+        deadline = time.monotonic() + 90
+        while True:
+            self.assertIsNone(proc.poll(), 'ironic-api exited')
+            try:
+                with urllib.request.urlopen(request, timeout=10) as resp:
+                    nodes = json.load(resp)['nodes']
+                break
+            except OSError:
+                self.assertLess(time.monotonic(), deadline)
+                time.sleep(0.5)
+        self.assertEqual(['from-the-store'], [n['name'] for n in nodes])
 
     def test_unknown_command(self):
         code, _, err = self.run_command('frobnicate')
