@@ -63,6 +63,11 @@ class Client(object):
         s = getattr(self._local, 'session', None)
         if s is None:
             s = requests.Session()
+            # The environment does not redirect a database connection: no
+            # HTTP(S)_PROXY (a conductor host often has one for images),
+            # and no REQUESTS_CA_BUNDLE, which requests would let override
+            # ca_file.
+            s.trust_env = False
             s.verify = self._verify
             s.cert = self._cert
             s.headers['Content-Type'] = 'application/json'

@@ -30,6 +30,7 @@ _started = None
 
 class Store(object):
     def __init__(self, binary):
+        self.binary = binary
         self._dir = tempfile.mkdtemp(prefix='ironic-etcd-pytest-')
         self._procs = []
         self._logs = []
@@ -52,6 +53,12 @@ class Store(object):
         self.lease_url = 'http://127.0.0.1:%d' % lease
         for url in (self.testing_url, self.lease_url):
             self._wait_ready(url)
+
+    def start_api(self, *flags):
+        """Another API over the same member, with flags; its URL's
+        host:port is the caller's --listen-address."""
+        self._start(self.binary, 'api', '--endpoints', self.etcd_endpoint,
+                    '--log-format', 'text', *flags)
 
     def _start(self, *argv):
         log = open(os.path.join(self._dir, '%s-%d.log'

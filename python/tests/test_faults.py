@@ -2,10 +2,12 @@
 write that may have been applied is told apart from one that was not."""
 
 from http import server as http_server
+import os
 import socket
 import threading
 import time
 import unittest
+from unittest import mock
 
 from oslo_db import exception as db_exc
 
@@ -148,3 +150,18 @@ class ForeignAnswerTestCase(unittest.TestCase):
         self.assertIsInstance(err, exceptions.UnknownOutcome)
         err, _ = _timed(lambda: conn.get_node_by_id(1))
         self.assertIsInstance(err, exceptions.StoreUnavailable)
+
+
+class EnvironmentTestCase(unittest.TestCase):
+
+    def test_proxy_variables_are_ignored(self):
+        # A conductor host often sets http_proxy for image downloads; its
+        # database calls must not go there.
+        api, proxy = ForeignServer(200), ForeignServer(404)
+        self.addCleanup(api.close)
+        self.addCleanup(proxy.close)
+        env = {'http_proxy': proxy.url, 'HTTP_PROXY': proxy.url,
+               'no_proxy': '', 'NO_PROXY': ''}
+        with mock.patch.dict(os.environ, env):
+            conn = store.connection(api.url)
+            self.assertIsNone(conn.touch_conductor('c1'))
