@@ -4,8 +4,9 @@ keyword arguments as a JSON object, the result or an error as JSON.
 Failures are told apart by whether the request may have reached the store:
 a connection that never opened is ``StoreUnavailable`` (nothing written);
 a read that fails later is too; a write that fails after its request was
-sent is ``UnknownOutcome``. Nothing is retried silently except opening the
-connection (twice), which sends nothing.
+sent is ``UnknownOutcome``. Nothing is retried: an API that cannot be
+reached fails the call within ``connect_timeout``, and the caller (the
+conductor's own loops) decides when to try again.
 """
 
 import datetime
@@ -14,9 +15,10 @@ import threading
 
 import requests
 from requests import adapters
-from urllib3.util import retry
+from urllib3 import exceptions as urllib3_exc
 
 from ironic_etcd import clock
+from ironic_etcd import conf as etcd_conf
 from ironic_etcd import exceptions
 
 # Methods that change nothing: a timeout on them is StoreUnavailable, not
@@ -43,22 +45,48 @@ class Client(object):
         self._verify = ca_file or True
         self._cert = (cert_file, key_file) if cert_file else None
 
+    @classmethod
+    def from_conf(cls, conf):
+        """The client that conf's ``[ironic_etcd]`` group (and
+        IRONIC_ETCD_URL) describe."""
+        etcd_conf.register_opts(conf)
+        group = conf[etcd_conf.GROUP]
+        return cls(etcd_conf.api_url(conf),
+                   connect_timeout=group.connect_timeout,
+                   timeout=group.timeout, ca_file=group.ca_file,
+                   cert_file=group.cert_file, key_file=group.key_file,
+                   max_request_bytes=group.max_request_bytes)
+
     def _session(self):
         # One session per thread: requests.Session is not documented as
         # thread-safe.
         s = getattr(self._local, 'session', None)
         if s is None:
             s = requests.Session()
+            # The environment does not redirect a database connection: no
+            # HTTP(S)_PROXY (a conductor host often has one for images),
+            # and no REQUESTS_CA_BUNDLE, which requests would let override
+            # ca_file.
+            s.trust_env = False
             s.verify = self._verify
             s.cert = self._cert
             s.headers['Content-Type'] = 'application/json'
-            once = adapters.HTTPAdapter(max_retries=retry.Retry(
-                total=None, connect=2, read=0, redirect=0, status=0,
-                other=0, backoff_factor=0.1))
+            # No retries (requests' default, spelled out): a retried
+            # connect multiplies connect_timeout, and a retried read would
+            # send a write twice.
+            once = adapters.HTTPAdapter(max_retries=0)
             s.mount('http://', once)
             s.mount('https://', once)
             self._local.session = s
         return s
+
+    def close(self):
+        """Close this thread's connections (others close with their
+        threads)."""
+        s = getattr(self._local, 'session', None)
+        if s is not None:
+            self._local.session = None
+            s.close()
 
     def call(self, method, **kwargs):
         """The decoded JSON result of method(**kwargs), or its exception."""
@@ -72,26 +100,41 @@ class Client(object):
         now = clock.mocked_now()
         if now is not None:
             headers[clock.NOW_HEADER] = now
+        return self._send(method, 'POST', self.url + method, is_read(method),
+                          data=body, headers=headers)
+
+    def methods(self):
+        """The names of the methods the API serves (``GET /v1/``)."""
+        answer = self._send('GET /v1/', 'GET', self.url, True)
         try:
-            resp = self._session().post(self.url + method, data=body,
-                                        headers=headers,
-                                        timeout=self._timeouts)
+            return {m['name'] for m in answer['methods']}
+        except (TypeError, KeyError) as e:
+            raise exceptions.UnknownOutcome(
+                'GET %s: not a list of methods (%s); is this an ironic-etcd '
+                'API?' % (self.url, e))
+
+    def _send(self, what, verb, url, read, **kwargs):
+        """The decoded answer of one request, failures as the backend's
+        exceptions (see the module's doc)."""
+        try:
+            resp = self._session().request(verb, url, timeout=self._timeouts,
+                                           **kwargs)
         except requests.exceptions.ConnectionError as e:
-            if _never_sent(e) or is_read(method):
+            if _never_sent(e) or read:
                 raise exceptions.StoreUnavailable(
                     'ironic-etcd API at %s unreachable (%s): %s'
-                    % (self.url, method, e))
+                    % (self.url, what, e))
             raise exceptions.UnknownOutcome(
                 '%s: the connection to %s failed after the request was '
-                'sent; it may have been applied: %s' % (method, self.url, e))
+                'sent; it may have been applied: %s' % (what, self.url, e))
         except requests.exceptions.Timeout as e:
-            if is_read(method):
+            if read:
                 raise exceptions.StoreUnavailable(
                     '%s: no answer from %s within %.1f s: %s'
-                    % (method, self.url, self._timeouts[1], e))
+                    % (what, self.url, self._timeouts[1], e))
             raise exceptions.UnknownOutcome(
                 '%s: no answer from %s within %.1f s; it may have been '
-                'applied: %s' % (method, self.url, self._timeouts[1], e))
+                'applied: %s' % (what, self.url, self._timeouts[1], e))
         try:
             payload = resp.json() if resp.content else None
         except ValueError:
@@ -99,18 +142,42 @@ class Client(object):
             if resp.status_code < 400:
                 raise exceptions.UnknownOutcome(
                     '%s: the API at %s answered %d with a body that is not '
-                    'JSON' % (method, self.url, resp.status_code))
+                    'JSON' % (what, self.url, resp.status_code))
         if resp.status_code >= 400:
+            if not _is_api_error(payload):
+                raise _foreign_answer(what, self.url, resp.status_code, read)
             raise exceptions.from_answer(payload, resp.status_code)
         return payload
 
 
+def _is_api_error(payload):
+    return isinstance(payload, dict) and isinstance(payload.get('error'),
+                                                    dict)
+
+
+def _foreign_answer(what, url, status, read):
+    """An error answer that is not the API's: a proxy, a load balancer or
+    another server at that URL. A write answered 5xx there may have been
+    forwarded and applied."""
+    if not read and status >= 500:
+        return exceptions.UnknownOutcome(
+            '%s: %s answered HTTP %d without an ironic-etcd error (a proxy '
+            'in between?); it may have been applied' % (what, url, status))
+    return exceptions.StoreUnavailable(
+        '%s: %s answered HTTP %d without an ironic-etcd error: is '
+        '[ironic_etcd] url an ironic-etcd API?' % (what, url, status))
+
+
 def _never_sent(err):
     """True when the connection never opened (refused, DNS, connect
-    timeout): the request cannot have reached the API."""
-    return isinstance(err, requests.exceptions.ConnectTimeout) or (
-        'NewConnectionError' in repr(err) or
-        'Failed to establish a new connection' in str(err))
+    timeout, TLS handshake refused): the request cannot have reached the
+    API."""
+    if isinstance(err, (requests.exceptions.ConnectTimeout,
+                        requests.exceptions.SSLError)):
+        return True
+    cause = err.args[0] if err.args else None
+    return isinstance(getattr(cause, 'reason', cause),
+                      urllib3_exc.NewConnectionError)
 
 
 def encode(kwargs):
@@ -135,4 +202,3 @@ def _json_default(value):
     if isinstance(value, bytes):
         return value.decode('utf-8')  # strict: invalid UTF-8 is refused
     raise TypeError('%r is not JSON-encodable' % (value,))
-

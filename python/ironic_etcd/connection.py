@@ -61,15 +61,7 @@ class Connection(db_api.Connection):
 
     def __init__(self, client=None):
         super().__init__()
-        if client is None:
-            group = CONF[etcd_conf.GROUP]
-            client = http.Client(
-                etcd_conf.api_url(CONF),
-                connect_timeout=group.connect_timeout,
-                timeout=group.timeout, ca_file=group.ca_file,
-                cert_file=group.cert_file, key_file=group.key_file,
-                max_request_bytes=group.max_request_bytes)
-        self._client = client
+        self._client = client or http.Client.from_conf(CONF)
 
     # -- plumbing --
 

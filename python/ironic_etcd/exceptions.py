@@ -9,6 +9,8 @@ is a ``DBConnectionError`` (the heartbeat loop logs it and goes on), a value
 too large is a ``DBDataError`` (deploy handles an oversized config drive).
 """
 
+import re
+
 from ironic.common import exception as ironic_exc
 from oslo_db import exception as db_exc
 
@@ -55,6 +57,13 @@ class ConductorLeaseExpired(ironic_exc.Conflict):
     _msg_fmt = '%(detail)s'
 
 
+class MigrationRefused(ironic_exc.IronicException):
+    """An ironic-dbsync command the store cannot honour (a revision to
+    write, a schema other than 21.4.4's, an API without 21.4's methods)."""
+
+    _msg_fmt = '%(detail)s'
+
+
 # The API's own error types (api/errors.go) and what they become.
 _UNAVAILABLE = {'StoreUnavailable'}
 _UNKNOWN = {'UnknownOutcome'}
@@ -96,10 +105,17 @@ def _ironic(cls, message, params):
     return cls(**params)
 
 
+# The store's messages for a value over a size cap in bytes
+# (etcdstore/values.go, records.go): a JSON column over 512 KiB, a record
+# over 1 MiB. Strings too long in characters stay InvalidParameterValue.
+_SIZE_CAPS = (re.compile(r'\d+ bytes of JSON, at most \d+ allowed'),
+              re.compile(r'record of \d+ bytes exceeds the limit of \d+'))
+
+
 def _column_too_large(kind, params):
-    # The store refuses a column over its size cap as
-    # InvalidParameterValue; SQL databases refuse it as a data error, which
-    # is what Ironic's deploy code handles (an oversized config drive).
+    # The store refuses a value over its size cap as InvalidParameterValue;
+    # SQL databases refuse it as a data error, which is what Ironic's
+    # deploy code handles (an oversized config drive).
+    err = str(params.get('err', ''))
     return (kind == 'InvalidParameterValue'
-            and 'allowed' in str(params.get('err', ''))
-            and 'bytes' in str(params.get('err', '')))
+            and any(cap.search(err) for cap in _SIZE_CAPS))
