@@ -1,12 +1,13 @@
 """Run Ironic's own unit test suites against ironic-etcd.
 
     IRONIC_ETCD_URL=http://127.0.0.1:6390 python3 -m ironic_etcd.testing.run \
-        [--expected-failures FILE] [--list] SUITE_OR_TEST...
+        [-v] [--expected-failures FILE] SUITE_OR_TEST...
 
-SUITE is ``db`` (ironic.tests.unit.db) or ``conductor``
-(ironic.tests.unit.conductor); anything else is a dotted test name
-(``ironic.tests.unit.db.test_nodes.DbNodeTestCase.test_create_node``) or
-module. The API must run with ``--testing``. Prints ``N passed, N failed``
+SUITE is ``db`` (ironic.tests.unit.db), ``conductor``
+(ironic.tests.unit.conductor) or ``backend`` (python/tests, the backend's
+own tests, which start their own ironic-etcd from IRONIC_ETCD_BIN);
+anything else is a dotted test name or module
+(``ironic.tests.unit.db.test_nodes.DbNodeTestCase.test_create_node``). The API must run with ``--testing``. Prints ``N passed, N failed``
 per suite; exits non-zero when a test fails that the expected-failures
 file does not list, or one it lists passes.
 """
@@ -20,7 +21,12 @@ import unittest
 from ironic_etcd.testing import hooks
 
 SUITES = {'db': 'ironic.tests.unit.db',
-          'conductor': 'ironic.tests.unit.conductor'}
+          'conductor': 'ironic.tests.unit.conductor',
+          'backend': None}  # python/tests: the backend's own tests
+
+# python/, which holds ironic_etcd and the backend's tests.
+PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
 
 
 class Outcome(unittest.TestResult):
@@ -73,6 +79,9 @@ def read_expected(path):
 
 def load(name):
     loader = unittest.TestLoader()
+    if name == 'backend':
+        return loader.discover(os.path.join(PYTHON_DIR, 'tests'),
+                               pattern='test_*.py', top_level_dir=PYTHON_DIR)
     package = SUITES.get(name)
     if package is None:
         return loader.loadTestsFromName(name)
