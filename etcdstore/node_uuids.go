@@ -30,21 +30,25 @@ type nodeUUIDsKey struct{}
 // learn from the call; use a fresh one per call. Methods of other tables
 // ignore it.
 //
-// Round trips added, direct (from the read cache: none, its freshness
-// check covers the nodes too):
+// Round trips added, direct:
 //   - a lookup: one, a transaction reading the node that compares the
 //     record's revision, again per change of the record in between (the
 //     record is read again); none with a ProjectFilter, which reads the
 //     node already;
 //   - a list: the records and their nodes at one revision, each distinct
-//     node once: one for a membership list (a node's or a portgroup's
-//     records), one per 1,000 records walked in id order for a whole
-//     table (joinRoundTrips, project_reads.go), none for a filtered list
-//     or GetPortsByShards;
-//   - create and update: the lookup's read (none from the read cache),
-//     and one more, as of the write's revision, when the record changed
-//     since. The write is done by then: an error of that read is
-//     ErrUnknownOutcome, whose advice (read back before retrying) holds.
+//     node once (one transaction for up to WithMaxTxnOps of them): one for
+//     a membership list (a node's or a portgroup's records), one per 1,000
+//     records walked in id order (once in another order) for a whole
+//     table, none for a filtered list or GetPortsByShards;
+//   - create and update: one, the lookup's read, and one more, as of the
+//     write's revision, when the record changed since. The write is done
+//     by then: an error of that read is ErrUnknownOutcome, whose advice
+//     (read back before retrying) holds.
+//
+// From the read cache, lookups and lists add none (records and nodes come
+// from the mirror at one revision, under the record's freshness check);
+// create and update add one (a freshness check, or the read as of the
+// write when the mirror has not caught up).
 func WithNodeUUIDs(ctx context.Context) (context.Context, *NodeUUIDs) {
 	u := &NodeUUIDs{uuids: map[int64]string{}}
 	return context.WithValue(ctx, nodeUUIDsKey{}, u), u
