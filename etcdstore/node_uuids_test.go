@@ -208,3 +208,89 @@ func TestNodeUUIDOfMissingNode(t *testing.T) {
 		}
 	}
 }
+
+// The round trips WithNodeUUIDs adds, as its doc comment gives them:
+// direct, one per lookup, membership list, page of a whole-table list and
+// write, none where a filter reads the nodes already; from the read
+// cache, none for reads and at most one for a write.
+func TestNodeUUIDRoundTrips(t *testing.T) {
+	choosesReadMode(t) // a subtest per read mode
+	for _, mode := range []struct {
+		name        string
+		opts        []etcdstore.Option
+		reads, writ int64
+	}{{"direct", nil, 1, 1}, {"cached", []etcdstore.Option{etcdstore.WithReadCache()}, 0, 1}} {
+		t.Run(mode.name, func(t *testing.T) {
+			f := newFixture(t)
+			var nodes []*pb.Node
+			for i := range 3 {
+				n := f.mustNode(t, etcdstore.Values{"owner": "o", "shard": "s1"})
+				nodes = append(nodes, n)
+				for j := range 2 {
+					f.mustPort(t, etcdstore.Values{"node_id": n.Id, "address": macOf(10*i + j)})
+				}
+			}
+			pg := f.mustPortgroup(t, etcdstore.Values{"node_id": nodes[0].Id, "address": macOf(99)})
+			s, calls := countingStore(t, f, mode.opts...)
+			// extra runs op plainly and under WithNodeUUIDs and checks
+			// how many more round trips the second run took (at most
+			// most from the read cache, whose watch may have caught up
+			// with a write before its node is read).
+			extra := func(name string, most int64, op func(ctx context.Context) error) {
+				t.Helper()
+				count := func(ctx context.Context) int64 {
+					before := calls.Load()
+					if err := op(ctx); err != nil {
+						t.Fatalf("%s: %v", name, err)
+					}
+					return calls.Load() - before
+				}
+				count(f.ctx) // warm: id blocks, index copies, the recent cache
+				plain := count(f.ctx)
+				ctx, _ := etcdstore.WithNodeUUIDs(f.ctx)
+				if got := count(ctx) - plain; got > most || got < 0 || mode.name == "direct" && got != most {
+					t.Errorf("%s: %d round trips more (%d plainly), want %d", name, got, plain, most)
+				}
+			}
+			all := etcdstore.ListOptions{}
+			o := etcdstore.ProjectFilter{Owner: "o"}
+			extra("get_port_by_id", mode.reads, func(ctx context.Context) error { _, err := s.GetPortByID(ctx, 1); return err })
+			extra("get_port_by_address(owner)", 0, func(ctx context.Context) error {
+				_, err := s.GetPortByAddressForProject(ctx, macOf(1), o)
+				return err
+			})
+			extra("get_port_list", mode.reads, func(ctx context.Context) error { _, err := s.GetPortList(ctx, all); return err })
+			extra("get_port_list(owner)", 0, func(ctx context.Context) error {
+				_, err := s.GetPortListForProject(ctx, all, o)
+				return err
+			})
+			extra("get_ports_by_node_id", mode.reads, func(ctx context.Context) error {
+				_, err := s.GetPortsByNodeID(ctx, nodes[1].Id, all)
+				return err
+			})
+			extra("get_ports_by_shards", 0, func(ctx context.Context) error {
+				_, err := s.GetPortsByShards(ctx, []string{"s1"}, all)
+				return err
+			})
+			extra("get_portgroup_by_uuid", mode.reads, func(ctx context.Context) error {
+				_, err := s.GetPortgroupByUUID(ctx, pg.Uuid)
+				return err
+			})
+			extra("get_portgroup_list", mode.reads, func(ctx context.Context) error {
+				_, err := s.GetPortgroupList(ctx, all)
+				return err
+			})
+			next := 100
+			extra("create_port", mode.writ, func(ctx context.Context) error {
+				next++
+				_, err := s.CreatePort(ctx, etcdstore.Values{"node_id": nodes[2].Id, "address": macOf(next)})
+				return err
+			})
+			extra("update_port", mode.writ, func(ctx context.Context) error {
+				next++
+				_, err := s.UpdatePort(ctx, "1", etcdstore.Values{"extra": map[string]any{"n": next}})
+				return err
+			})
+		})
+	}
+}
