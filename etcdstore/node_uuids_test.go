@@ -2,7 +2,11 @@ package etcdstore_test
 
 import (
 	"context"
+	"sync"
 	"testing"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/ironic-etcd/ironic-etcd/etcdstore"
 	"github.com/ironic-etcd/ironic-etcd/pb"
@@ -292,5 +296,48 @@ func TestNodeUUIDRoundTrips(t *testing.T) {
 				return err
 			})
 		})
+	}
+}
+
+// A lookup whose record the read cache could not serve (its mirror
+// stalled behind the cluster, so the record came from etcd) must not take
+// the record's node from that mirror, which may predate the call: the
+// node is handed to q before the lookup starts, the mirror still holds
+// the port unchanged and the node as p's.
+func TestNodeBesideAStalledMirror(t *testing.T) {
+	choosesReadMode(t) // a Store with the read cache of its own
+	f := newFixture(t)
+	n := f.mustNode(t, etcdstore.Values{"owner": "p"})
+	p := f.mustPort(t, etcdstore.Values{"node_id": n.Id, "address": macOf(1)})
+	stall, release := make(chan struct{}), make(chan struct{})
+	var stallOnce, releaseOnce sync.Once
+	hook := func(clientv3.WatchResponse) {
+		select {
+		case <-stall:
+			stallOnce.Do(func() { <-release })
+		default:
+		}
+	}
+	reader, err := etcdstore.New(client, etcdstore.WithPrefix(f.prefix), etcdstore.WithReadCache(),
+		etcdstore.WithLogger(quietLog), etcdstore.WithFreshWait(100*time.Millisecond), etcdstore.WithCacheWatchHook(hook))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	defer releaseOnce.Do(func() { close(release) }) // first: Close waits for a held watch loop
+	waitUntil(t, "read cache loaded", reader.MirrorReady)
+	close(stall)
+	f.mustNode(t, nil) // the mirror applies this one, then stalls
+	waitUntil(t, "mirror stalled", func() bool { return reader.MirrorRevision() == f.revision(t) })
+	if _, err := f.UpdateNode(f.ctx, n.Uuid, etcdstore.Values{"owner": "q"}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, uuids := etcdstore.WithNodeUUIDs(f.ctx)
+	got, err := reader.GetPortByAddressForProject(ctx, p.GetAddress(), etcdstore.ProjectFilter{Owner: "q"})
+	if err != nil {
+		t.Fatalf("the port of a node handed to q before the lookup: %v", err)
+	}
+	if u := uuids.Of(got.NodeId); u == nil || *u != n.Uuid {
+		t.Fatalf("node_uuid %v, want %s", u, n.Uuid)
 	}
 }
