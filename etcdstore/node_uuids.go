@@ -39,16 +39,18 @@ type nodeUUIDsKey struct{}
 //     node once (one transaction for up to WithMaxTxnOps of them): one for
 //     a membership list (a node's or a portgroup's records), one per 1,000
 //     records walked in id order (once in another order) for a whole
-//     table, none for a filtered list or GetPortsByShards;
+//     table, none for a filtered list or GetPortsByShards (a whole-table
+//     page in id order is read 1,000 records at a time, as a filtered
+//     one, even when smaller);
 //   - create and update: one, the lookup's read, and one more, as of the
 //     write's revision, when the record changed since. The write is done
 //     by then: an error of that read is ErrUnknownOutcome, whose advice
 //     (read back before retrying) holds.
 //
 // From the read cache, lookups and lists add none (records and nodes come
-// from the mirror at one revision, under the record's freshness check);
-// create and update add one (a freshness check, or the read as of the
-// write when the mirror has not caught up).
+// from the mirror at one revision, under the records' freshness check);
+// create and update add one, a freshness check, plus the direct reads
+// above when the mirror cannot answer.
 func WithNodeUUIDs(ctx context.Context) (context.Context, *NodeUUIDs) {
 	u := &NodeUUIDs{uuids: map[int64]string{}}
 	return context.WithValue(ctx, nodeUUIDsKey{}, u), u
