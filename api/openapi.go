@@ -90,6 +90,9 @@ func recordSchema(d protoreflect.MessageDescriptor) map[string]any {
 		}
 		props[string(fd.Name())] = columnSchema(fd)
 	}
+	if nodeUUIDTypes[string(d.Name())] {
+		props[nodeUUIDColumn] = nodeUUIDSchema
+	}
 	return map[string]any{"type": "object", "properties": props}
 }
 

@@ -30,14 +30,14 @@ func (c *Call) ProjectFilter() etcdstore.ProjectFilter {
 
 var ports21Routes = []Route{
 	{Name: "get_port_by_name", Doc: "A port by name.", Result: rRecord(newPort), Args: []Arg{req("port_name", tString)},
-		Call: func(ctx context.Context, c *Call) (any, error) {
+		Call: withNodeUUID(func(ctx context.Context, c *Call) (any, error) {
 			return ret(c.store().GetPortByName(ctx, c.Str("port_name")))
-		}},
+		})},
 	{Name: "get_ports_by_shards", Doc: "The ports of the nodes in these shards, paged.", Result: rRecords(newPort),
 		Args: args([]Arg{req("shards", tStrings)}, listArgs(newPort)),
-		Call: func(ctx context.Context, c *Call) (any, error) {
+		Call: withNodeUUID(func(ctx context.Context, c *Call) (any, error) {
 			return ret(c.store().GetPortsByShards(ctx, c.Strings("shards"), c.ListOptions()))
-		}},
+		})},
 	{Name: "get_volume_targets_by_volume_id", Doc: "The volume targets of a volume, paged.", Result: rRecords(newTarget),
 		Args: args([]Arg{req("volume_id", tString)}, listArgs(newTarget), []Arg{projectArg}),
 		Call: func(ctx context.Context, c *Call) (any, error) {

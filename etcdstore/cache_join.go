@@ -64,8 +64,17 @@ func (m *mirror) joinNodes(ctx context.Context, t *table, prefix string, o order
 }
 
 // nodeBeside serves reader.nodeBeside from the mirror: current when the
-// mirror holds st's record at st's revision.
+// mirror holds st's record at st's revision. When st is the mirror's own
+// answer to this call and still held, no second freshness check is
+// needed: the mirror's state, a revision at which st holds, is no older
+// than the call.
 func (m *mirror) nodeBeside(ctx context.Context, t *table, st stored, nodeID int64) (node *pb.Node, current, served bool, err error) {
+	m.mu.RLock()
+	node, held := m.nodeBesideLocked(t, st, nodeID)
+	m.mu.RUnlock()
+	if held {
+		return node, true, true, nil
+	}
 	ok, err := m.fresh(ctx)
 	if err != nil || !ok {
 		return nil, false, false, err
@@ -96,4 +105,27 @@ func (m *mirror) nodeLocked(id int64) (n *pb.Node, found, decoded bool) {
 		return nil, false, false
 	}
 	return nodeOf(e.rec), true, true
+}
+
+// nodeBesideLocked is node nodeID (nil: none) when the ready mirror holds
+// st, which the mirror served, at st's revision (held), with m.mu
+// read-locked by the caller. A record read from etcd (the mirror lagging)
+// or remembered from an earlier call proves nothing about the mirror's
+// age.
+func (m *mirror) nodeBesideLocked(t *table, st stored, nodeID int64) (node *pb.Node, held bool) {
+	if !m.ready || !st.mirrored || st.remembered {
+		return nil, false
+	}
+	e, ok := m.kvs.Get(&entry{key: m.keys.Record(t.name, recordID(st.rec))})
+	if !ok || e.modRev != st.modRev {
+		return nil, false
+	}
+	n, found, decoded := m.nodeLocked(nodeID)
+	if !decoded {
+		return nil, false
+	}
+	if !found {
+		return nil, true
+	}
+	return n, true
 }

@@ -128,7 +128,7 @@ func roundTripsOf(t *testing.T, calls *atomic.Int64) func(name string, want int6
 	}
 }
 
-func countingStore(t *testing.T, f *fixture) (*etcdstore.Store, *atomic.Int64) {
+func countingStore(t *testing.T, f *fixture, more ...etcdstore.Option) (*etcdstore.Store, *atomic.Int64) {
 	t.Helper()
 	var calls atomic.Int64
 	count := func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
@@ -141,14 +141,18 @@ func countingStore(t *testing.T, f *fixture) (*etcdstore.Store, *atomic.Int64) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cli.Close() })
-	s, err := etcdstore.New(cli, etcdstore.WithPrefix(f.prefix))
+	s, err := etcdstore.New(cli, append([]etcdstore.Option{etcdstore.WithPrefix(f.prefix)}, more...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	// The node uuid index loads in the background; let it, so that its
-	// read is not counted against the calls measured.
-	waitUntil(t, "node uuid index live", func() bool { return s.IndexLive("nodes", "uuid") })
+	// The node uuid index (the read cache) loads in the background; let
+	// it, so that its read is not counted against the calls measured.
+	if s.ReadsThroughCache() {
+		waitUntil(t, "read cache loaded", s.MirrorReady)
+	} else {
+		waitUntil(t, "node uuid index live", func() bool { return s.IndexLive("nodes", "uuid") })
+	}
 	return s, &calls
 }
 

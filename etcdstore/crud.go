@@ -24,7 +24,7 @@ func as[T proto.Message](rec protoreflect.Message, err error) (T, error) {
 
 // createRecord builds a record of msg's type from values over defaults
 // (column -> value applied when the column is absent or null) and inserts
-// it. One round trip (plus one per id block).
+// it. One round trip (plus one per id block, and nodeOfWritten's).
 func (s *Store) createRecord(ctx context.Context, t *table, msg proto.Message, values Values, defaults Values) (protoreflect.Message, error) {
 	rec := msg.ProtoReflect()
 	for name, v := range defaults {
@@ -38,10 +38,11 @@ func (s *Store) createRecord(ctx context.Context, t *table, msg proto.Message, v
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.create(ctx, t, rec, autoID, nil); err != nil {
+	rev, err := s.create(ctx, t, rec, autoID, nil)
+	if err != nil {
 		return nil, err
 	}
-	return rec, nil
+	return rec, s.nodeOfWritten(ctx, t, stored{rec: rec, modRev: rev})
 }
 
 // keysOf lists the defaulted columns whose given value is null, which
@@ -57,29 +58,18 @@ func keysOf(defaults, values Values) []string {
 }
 
 // getRecord reads one record by id; the table's NotFound names the id.
-// One round trip.
+// One round trip (with its node under WithNodeUUIDs: getForProject's).
 func (s *Store) getRecord(ctx context.Context, t *table, id int64) (protoreflect.Message, error) {
-	st, found, err := s.getByID(ctx, t, id)
-	if err != nil {
-		return nil, err
-	}
-	if !found {
-		return nil, t.notFound(strconv.FormatInt(id, 10))
-	}
-	return st.rec, nil
+	return s.getForProject(ctx, t, ProjectFilter{}, func() error { return t.notFound(strconv.FormatInt(id, 10)) },
+		func() (stored, bool, error) { return s.getByID(ctx, t, id) })
 }
 
 // getRecordBy reads the record holding value in a unique index; the
-// table's NotFound names the value. Round trips as getByUnique.
+// table's NotFound names the value. Round trips as getByUnique (with its
+// node under WithNodeUUIDs: getForProject's).
 func (s *Store) getRecordBy(ctx context.Context, t *table, index, value string) (protoreflect.Message, error) {
-	st, found, err := s.getByUnique(ctx, t, index, value)
-	if err != nil {
-		return nil, err
-	}
-	if !found {
-		return nil, t.notFound(value)
-	}
-	return st.rec, nil
+	return s.getForProject(ctx, t, ProjectFilter{}, func() error { return t.notFound(value) },
+		func() (stored, bool, error) { return s.getByUnique(ctx, t, index, value) })
 }
 
 // resolver turns a caller's identity argument into an ident.
@@ -88,7 +78,7 @@ type resolver func(string) (ident, error)
 // updateRecord applies values to the record named by ident (resolved with
 // resolve). A "uuid" or "id" key is refused before anything else; the
 // lookup comes next, so a missing record wins over bad values. Round
-// trips: two (read, write), plus one per lost race.
+// trips: two (read, write), plus one per lost race, and nodeOfWritten's.
 func (s *Store) updateRecord(ctx context.Context, t *table, identArg string, resolve resolver, values Values) (protoreflect.Message, error) {
 	if _, ok := values["uuid"]; ok {
 		return nil, invalidParam("cannot overwrite UUID for an existing %s", t.noun)
@@ -120,7 +110,7 @@ func (s *Store) updateRecord(ctx context.Context, t *table, identArg string, res
 	if err != nil {
 		return nil, err
 	}
-	return st.rec, nil
+	return st.rec, s.nodeOfWritten(ctx, t, st)
 }
 
 // destroyRecord deletes the record named by ident (at the time of the
@@ -163,8 +153,12 @@ func (s *Store) destroyRecord(ctx context.Context, t *table, identArg string, re
 }
 
 // listRecords lists a whole table (§5). Round trips: one per 1,000 records
-// in id order, one in all for another sort key.
+// in id order, one in all for another sort key (with the nodes under
+// WithNodeUUIDs: listJoined's).
 func (s *Store) listRecords(ctx context.Context, t *table, opts ListOptions) ([]stored, error) {
+	if nodeUUIDsFor(ctx, t) != nil {
+		return s.listForProject(ctx, t, "", 0, opts, ProjectFilter{})
+	}
 	ord, err := parseOrder(t, opts)
 	if err != nil {
 		return nil, err
@@ -173,8 +167,11 @@ func (s *Store) listRecords(ctx context.Context, t *table, opts ListOptions) ([]
 }
 
 // listMembers lists the records of t whose column points at owner (§5).
-// Round trips as members.
+// Round trips as members (with the nodes under WithNodeUUIDs: listJoined's).
 func (s *Store) listMembers(ctx context.Context, t *table, column string, owner int64, opts ListOptions) ([]stored, error) {
+	if nodeUUIDsFor(ctx, t) != nil {
+		return s.listForProject(ctx, t, column, owner, opts, ProjectFilter{})
+	}
 	ord, err := parseOrder(t, opts)
 	if err != nil {
 		return nil, err

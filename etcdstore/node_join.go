@@ -71,7 +71,7 @@ func nodeIDOf(rec protoreflect.Message) (int64, bool) {
 // is full, or the two of a membership read), plus their nodes' (one for
 // up to WithMaxTxnOps distinct nodes, else one per 1,000 nodes between
 // the lowest and highest id); one (the freshness check) from the read
-// cache.
+// cache. Under WithNodeUUIDs the kept records' nodes go to the NodeUUIDs.
 func (s *Store) listJoined(ctx context.Context, t *table, prefix string, opts ListOptions, keep func(rec protoreflect.Message, node *pb.Node) bool) ([]stored, error) {
 	ord, err := parseOrder(t, opts)
 	if err != nil {
@@ -79,6 +79,18 @@ func (s *Store) listJoined(ctx context.Context, t *table, prefix string, opts Li
 	}
 	if ord.limit == 0 {
 		return nil, nil
+	}
+	if u := nodeUUIDsFor(ctx, t); u != nil {
+		filter := keep
+		keep = func(rec protoreflect.Message, node *pb.Node) bool {
+			if !filter(rec, node) {
+				return false
+			}
+			if id, ok := nodeIDOf(rec); ok {
+				u.put(id, node)
+			}
+			return true
+		}
 	}
 	sts, err := s.read.joinNodes(ctx, t, prefix, ord, keep)
 	if err != nil {
@@ -88,9 +100,10 @@ func (s *Store) listJoined(ctx context.Context, t *table, prefix string, opts Li
 }
 
 // listForProject is listRecords (prefix "") or listMembers (of owner
-// through column) with a ProjectFilter; without one it is exactly them.
+// through column) with a ProjectFilter; without one, and without
+// WithNodeUUIDs, it is exactly them.
 func (s *Store) listForProject(ctx context.Context, t *table, column string, owner int64, opts ListOptions, f ProjectFilter) ([]stored, error) {
-	if !f.active() {
+	if !f.active() && nodeUUIDsFor(ctx, t) == nil {
 		if column == "" {
 			return s.listRecords(ctx, t, opts)
 		}
@@ -112,9 +125,12 @@ func (s *Store) listForProject(ctx context.Context, t *table, column string, own
 // getForProject is a lookup (get) whose record is kept only when its
 // node passes f, the record and the node read as of one revision; a record
 // f excludes is notFound, as the reference's filtered query finds no row.
-// Round trips: get's, plus one (none from the read cache beyond its
-// freshness check), again per change of the record in between.
+// Under WithNodeUUIDs the node is read, and given to the NodeUUIDs, with
+// or without a filter. Round trips: get's, plus one when the node is read
+// (none from the read cache beyond its freshness check), again per change
+// of the record in between.
 func (s *Store) getForProject(ctx context.Context, t *table, f ProjectFilter, notFound func() error, get func() (stored, bool, error)) (protoreflect.Message, error) {
+	u := nodeUUIDsFor(ctx, t)
 	for {
 		st, found, err := get()
 		if err != nil {
@@ -123,12 +139,15 @@ func (s *Store) getForProject(ctx context.Context, t *table, f ProjectFilter, no
 		if !found {
 			return nil, notFound()
 		}
-		if !f.active() {
+		if !f.active() && u == nil {
 			return st.rec, nil
 		}
 		nodeID, ok := nodeIDOf(st.rec)
 		if !ok {
-			return nil, notFound()
+			if f.active() {
+				return nil, notFound()
+			}
+			return st.rec, nil
 		}
 		node, current, err := s.read.nodeBeside(ctx, t, st, nodeID)
 		if err != nil {
@@ -138,6 +157,7 @@ func (s *Store) getForProject(ctx context.Context, t *table, f ProjectFilter, no
 			if !f.keepNode(node) {
 				return nil, notFound()
 			}
+			u.put(nodeID, node)
 			return st.rec, nil
 		}
 		if err := ctx.Err(); err != nil {

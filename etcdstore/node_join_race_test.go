@@ -80,9 +80,13 @@ func joinRaces() []joinRace {
 	}
 }
 
-func TestProjectReadsAtOneRevision(t *testing.T) {
+func TestProjectReadsAtOneRevision(t *testing.T) { runJoinRaces(t, joinRaces()) }
+
+// runJoinRaces runs each race in both read modes, with its rival
+// injected before each etcd request the read sends.
+func runJoinRaces(t *testing.T, races []joinRace) {
 	choosesReadMode(t) // a subtest per read mode
-	for _, jr := range joinRaces() {
+	for _, jr := range races {
 		for _, mode := range []struct {
 			name string
 			opts []etcdstore.Option
@@ -109,8 +113,11 @@ func runJoinRace(t *testing.T, jr joinRace, modeOpts []etcdstore.Option, p *race
 	a := f.mustNode(t, etcdstore.Values{"owner": "p"})
 	c := f.mustNode(t, etcdstore.Values{"owner": "p", "shard": "s0"})
 	w["a"], w["c"] = a.Id, c.Id
+	// The nodes' uuids as labels an answer can hold (node_uuids_race_test.go).
+	w["a.uuid"], w["c.uuid"] = 1001, 1003
+	w["uuid:"+a.Uuid], w["uuid:"+c.Uuid] = w["a.uuid"], w["c.uuid"]
 	w["p1"] = f.mustPort(t, etcdstore.Values{"node_id": a.Id, "address": macOf(1)}).Id
-	f.mustPort(t, etcdstore.Values{"node_id": c.Id, "address": macOf(3)})
+	w["p3"] = f.mustPort(t, etcdstore.Values{"node_id": c.Id, "address": macOf(3)}).Id
 	victimClient, err := clientv3.New(clientv3.Config{Endpoints: server.Endpoints, DialTimeout: 5 * time.Second, Logger: zap.NewNop(),
 		DialOptions: []grpc.DialOption{racetest.DialOption()}})
 	if err != nil {

@@ -42,6 +42,9 @@ type stored struct {
 	// remembered marks a state from the recentCache, not read just now:
 	// an update trusts it only as far as its compares do.
 	remembered bool
+	// mirrored marks a state the read cache served after its freshness
+	// check: the mirror was then no older than the call that read it.
+	mirrored bool
 	// boxed are a node's fast columns as the read cache keeps them (nil
 	// elsewhere); see boxedColumns.
 	boxed []any
