@@ -135,4 +135,3 @@ def _json_default(value):
     if isinstance(value, bytes):
         return value.decode('utf-8')  # strict: invalid UTF-8 is refused
     raise TypeError('%r is not JSON-encodable' % (value,))
-
