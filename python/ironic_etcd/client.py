@@ -68,10 +68,7 @@ class Client(object):
                 '%s: a request of %d bytes, at most %d allowed (the API\'s '
                 '--max-body-bytes); nothing was sent'
                 % (method, len(body), self._max_request_bytes))
-        headers = {}
-        now = clock.mocked_now()
-        if now is not None:
-            headers[clock.NOW_HEADER] = now
+        headers = clock.test_headers()
         try:
             resp = self._session().post(self.url + method, data=body,
                                         headers=headers,
