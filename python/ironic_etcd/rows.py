@@ -36,7 +36,9 @@ def one(model, row, only_given=False):
     """row (a JSON object) as a model instance; None stays None.
 
     only_given: set only the columns row has (get_node_list with fields,
-    where the reference loads only the asked columns).
+    where the reference loads only the asked columns); the instance is
+    then detached, so that reading another column raises
+    DetachedInstanceError as the reference's does.
     """
     if row is None:
         return None
