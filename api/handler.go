@@ -50,6 +50,7 @@ type Handler struct {
 	cfg      Config
 	st       atomic.Pointer[etcdstore.Store]
 	clock    testClock
+	beat     testHeartbeat
 	serial   sync.Mutex // testing mode: one call at a time, so "now" is per request
 	metrics  *metrics
 	draining atomic.Bool
@@ -102,7 +103,7 @@ func (h *Handler) newStore() (*etcdstore.Store, error) {
 		opts = append(opts, etcdstore.WithReadCache())
 	}
 	if h.cfg.Testing {
-		opts = append(opts, etcdstore.WithClock(h.clock.now))
+		opts = append(opts, etcdstore.WithClock(h.clock.now), etcdstore.WithHeartbeatTimeoutFunc(h.beat.get))
 	}
 	return etcdstore.New(h.cfg.Client, append(opts, h.cfg.StoreOptions...)...)
 }
@@ -239,6 +240,10 @@ func (h *Handler) call(r *http.Request, route *Route, known bool, name string) (
 	if err != nil {
 		return nil, err
 	}
+	beat, err := h.requestHeartbeat(r)
+	if err != nil {
+		return nil, err
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, h.cfg.MaxBodyBytes))
 	if err != nil {
 		var tooBig *http.MaxBytesError
@@ -271,6 +276,8 @@ func (h *Handler) call(r *http.Request, route *Route, known bool, name string) (
 		defer h.serial.Unlock()
 		h.clock.set(now)
 		defer h.clock.set(time.Time{})
+		h.beat.set(beat)
+		defer h.beat.set(0)
 	}
 	return route.Call(ctx, &Call{h: h, args: args})
 }

@@ -101,9 +101,9 @@ var tagRoutes = []Route{
 		Call: func(ctx context.Context, c *Call) (any, error) {
 			return none(c.store().DeleteNodeTag(ctx, c.Int("node_id"), c.Str("tag")))
 		}},
-	{Name: "node_tag_exists", Doc: "Whether a node has a tag.", Result: rBool,
+	{Name: "node_tag_exists", Doc: "Whether a node has a tag (21.4: NodeNotFound for a missing node).", Result: rBool,
 		Args: []Arg{req("node_id", tInteger), req("tag", tString)},
 		Call: func(ctx context.Context, c *Call) (any, error) {
-			return ret(c.store().NodeTagExists(ctx, c.Int("node_id"), c.Str("tag")))
+			return ret(c.store().NodeTagExists21(ctx, c.Int("node_id"), c.Str("tag")))
 		}},
 }

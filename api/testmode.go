@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -36,6 +37,35 @@ func (c *testClock) set(t time.Time) {
 		return
 	}
 	c.t.Store(&t)
+}
+
+// HeartbeatHeader sets Ironic's [conductor]heartbeat_timeout (seconds) for
+// one request in test mode: 21.4 reads its caller's configuration at every
+// call, and Ironic's tests change it between calls.
+const HeartbeatHeader = "X-Ironic-Etcd-Heartbeat-Timeout"
+
+// testHeartbeat is the store's heartbeat timeout in test mode: the
+// request's, or 0 for the configured one.
+type testHeartbeat struct{ d atomic.Int64 }
+
+func (h *testHeartbeat) get() time.Duration  { return time.Duration(h.d.Load()) }
+func (h *testHeartbeat) set(d time.Duration) { h.d.Store(int64(d)) }
+
+// requestHeartbeat reads the request's heartbeat timeout (0: none).
+func (h *Handler) requestHeartbeat(r *http.Request) (time.Duration, error) {
+	v := r.Header.Get(HeartbeatHeader)
+	if v == "" {
+		return 0, nil
+	}
+	if !h.cfg.Testing {
+		return 0, testingOnly("the " + HeartbeatHeader + " header")
+	}
+	secs, err := strconv.ParseFloat(v, 64)
+	if err != nil || !(secs > 0) || secs > 1e9 {
+		return 0, badRequest(errMalformed, map[string]any{"header": HeartbeatHeader},
+			"%s: want a positive number of seconds, got %q", HeartbeatHeader, v)
+	}
+	return time.Duration(secs * float64(time.Second)), nil
 }
 
 func testingOnly(what string) error {

@@ -202,7 +202,7 @@ func ParseAllocationFilters(filters map[string]any) (AllocationFilter, error) {
 		case "conductor_affinity":
 			f.ConductorAffinity, err = filterRef(key, v)
 		default:
-			err = invalidParam("SqlAlchemy API does not support filtering by %s; known: %v", key, allocationFilterKeys)
+			err = invalidParam("SqlAlchemy API does not support filtering by %s; known: %v", key, allocationFilterKeys).withReference(ReferenceValueError)
 		}
 		if err != nil {
 			return AllocationFilter{}, err

@@ -58,7 +58,7 @@ func (s *Store) GetOfflineConductorsField(ctx context.Context, field string) ([]
 	now := s.now()
 	out := []any{}
 	for _, v := range views {
-		if v.offline(now, s.opts.heartbeatTimeout) {
+		if v.offline(now, s.heartbeatTimeoutNow()) {
 			out = append(out, getValue(v.c.ProtoReflect(), fd))
 		}
 	}
@@ -141,7 +141,7 @@ func (s *Store) activeInterfaces(ctx context.Context) (map[int64]*pb.Conductor, 
 	now := s.now()
 	active := map[int64]*pb.Conductor{}
 	for _, v := range views {
-		if v.active(now, s.opts.heartbeatTimeout) {
+		if v.active(now, s.heartbeatTimeoutNow()) {
 			active[v.c.Id] = v.c
 		}
 	}

@@ -61,7 +61,7 @@ func parseSteps(v any) ([]*pb.DeployTemplateStep, error) {
 	for i, item := range items {
 		st, err := parseStep(item)
 		if err != nil {
-			return nil, invalidParam("steps[%d]: %v", i, err)
+			return nil, invalidLike(err, "steps[%d]: %v", i, err)
 		}
 		out[i] = st
 	}
@@ -104,7 +104,7 @@ func parseStep(item any) (*pb.DeployTemplateStep, error) {
 	}
 	for _, name := range stepRequired {
 		if m[name] == nil {
-			return nil, fmt.Errorf("step field %q is required", name)
+			return nil, sqlRefused{fmt.Errorf("step field %q is required", name)}
 		}
 	}
 	fillEmptyJSON(rec)

@@ -104,7 +104,7 @@ func (v conductorView) offline(now time.Time, timeout time.Duration) bool {
 // timeout (WithHeartbeatTimeout). One round trip.
 func (s *Store) GetActiveDriverDict(ctx context.Context, interval time.Duration) (map[string][]string, error) {
 	if interval <= 0 {
-		interval = s.opts.heartbeatTimeout
+		interval = s.heartbeatTimeoutNow()
 	}
 	views, err := s.readConductors(ctx)
 	if err != nil {
@@ -159,10 +159,10 @@ func (s *Store) conductorsWhere(ctx context.Context, is func(conductorView, time
 	if err != nil {
 		return nil, err
 	}
-	now := s.now()
+	now, timeout := s.now(), s.heartbeatTimeoutNow()
 	out := []string{}
 	for _, v := range views {
-		if is(v, now, s.opts.heartbeatTimeout) {
+		if is(v, now, timeout) {
 			out = append(out, v.c.Hostname)
 		}
 	}

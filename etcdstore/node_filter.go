@@ -75,7 +75,7 @@ func ParseNodeFilters(filters map[string]any) (NodeFilter, error) {
 		default:
 			var known bool
 			if known, err = f.NodeFilter21.parse(key, v); !known {
-				err = invalidParam("unknown node filter %q; known: %v", key, NodeFilterNames())
+				err = invalidParam("unknown node filter %q; known: %v", key, NodeFilterNames()).withReference(ReferenceValueError)
 			}
 		}
 		if err != nil {

@@ -40,9 +40,11 @@ func (s *Store) GetNodeByPortAddresses(ctx context.Context, addresses []string) 
 func nodeOfPorts(owners int, st stored, desc string) (*pb.Node, error) {
 	switch {
 	case owners > 1:
-		return nil, newError(ErrNodeNotFound, fmt.Sprintf("Multiple nodes with port addresses %s were found", desc), "node", desc)
+		msg := fmt.Sprintf("Multiple nodes with port addresses %s were found", desc)
+		return nil, newError(ErrNodeNotFound, msg, "node", desc, ParamMessage, msg)
 	case owners == 0 || st.rec == nil:
-		return nil, newError(ErrNodeNotFound, fmt.Sprintf("node with port addresses %s was not found", desc), "node", desc)
+		msg := fmt.Sprintf("Node with port addresses %s was not found", desc)
+		return nil, newError(ErrNodeNotFound, msg, "node", desc, ParamMessage, msg)
 	}
 	return nodeOf(st.rec), nil
 }

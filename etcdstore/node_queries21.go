@@ -163,5 +163,6 @@ func (s *Store) CheckNodeList(ctx context.Context, idents []string, project stri
 
 func errNodesNotFound(idents []string) error {
 	list := strings.Join(idents, ", ")
-	return newError(ErrNodeNotFound, fmt.Sprintf("Nodes cannot be found: %s", list), "node", list)
+	msg := fmt.Sprintf("Nodes cannot be found: %s", list)
+	return newError(ErrNodeNotFound, msg, "node", list, ParamMessage, msg)
 }

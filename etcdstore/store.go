@@ -42,6 +42,7 @@ type options struct {
 	maxTxnOps            int
 	defaultPortgroupMode func() string
 	heartbeatTimeout     time.Duration
+	heartbeatTimeoutFunc func() time.Duration
 	readCache            bool
 	cacheCheckEvery      time.Duration
 	logger               *slog.Logger
@@ -87,6 +88,23 @@ func WithDefaultPortgroupMode(mode func() string) Option {
 // given no interval.
 func WithHeartbeatTimeout(d time.Duration) Option {
 	return func(o *options) { o.heartbeatTimeout = d }
+}
+
+// WithHeartbeatTimeoutFunc makes f's answer, when positive, the heartbeat
+// timeout at each use, over WithHeartbeatTimeout: a test server following
+// its client's configuration, which 21.4 reads at every call.
+func WithHeartbeatTimeoutFunc(f func() time.Duration) Option {
+	return func(o *options) { o.heartbeatTimeoutFunc = f }
+}
+
+// heartbeatTimeoutNow is the heartbeat timeout in force for this call.
+func (s *Store) heartbeatTimeoutNow() time.Duration {
+	if f := s.opts.heartbeatTimeoutFunc; f != nil {
+		if d := f(); d > 0 {
+			return d
+		}
+	}
+	return s.opts.heartbeatTimeout
 }
 
 // WithReadCache serves reads from an in-memory copy of the store's keys,

@@ -75,3 +75,14 @@ func (s *Store) NodeTagExists(ctx context.Context, nodeID int64, tag string) (bo
 	}
 	return tagLabels.index(nodeOf(st.rec), tag) >= 0, nil
 }
+
+// NodeTagExists21 follows 21.4's node_tag_exists, which checks the node
+// first: NodeNotFound for a missing node (the seed's NodeTagExists
+// answers false), else whether it has tag. One round trip.
+func (s *Store) NodeTagExists21(ctx context.Context, nodeID int64, tag string) (bool, error) {
+	n, err := s.GetNodeByID(ctx, nodeID)
+	if err != nil {
+		return false, err
+	}
+	return tagLabels.index(n, tag) >= 0, nil
+}

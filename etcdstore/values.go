@@ -101,7 +101,7 @@ func setValue(m protoreflect.Message, name string, v any) error {
 	}
 	pv, err := convert(fd, v)
 	if err != nil {
-		return invalidParam("field %q: %v", name, err)
+		return invalidLike(err, "field %q: %v", name, err)
 	}
 	m.Set(fd, pv)
 	return nil
@@ -253,7 +253,7 @@ func encodeJSON(kind pb.JSONKind, v any) ([]byte, error) {
 		return []byte{open, open + 2}, nil // "{}" or "[]"
 	}
 	if len(doc) == 0 || doc[0] != open {
-		return nil, fmt.Errorf("want a JSON %s", name)
+		return nil, sqlRefused{fmt.Errorf("want a JSON %s", name)}
 	}
 	return doc, nil
 }

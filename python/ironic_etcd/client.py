@@ -96,10 +96,7 @@ class Client(object):
                 '%s: a request of %d bytes, at most %d allowed (the API\'s '
                 '--max-body-bytes); nothing was sent'
                 % (method, len(body), self._max_request_bytes))
-        headers = {}
-        now = clock.mocked_now()
-        if now is not None:
-            headers[clock.NOW_HEADER] = now
+        headers = clock.test_headers()
         return self._send(method, 'POST', self.url + method, is_read(method),
                           data=body, headers=headers)
 

@@ -1,4 +1,5 @@
-"""The test's clock: "now" for the API while a test has frozen time.
+"""The test's clock: "now" for the API while a test has frozen time, and
+the test's heartbeat timeout.
 
 Ironic's unit tests move time by mocking ``oslo_utils.timeutils.utcnow``
 (or ``timeutils.set_time_override``), and the SQL backend reads that
@@ -7,15 +8,45 @@ The store's clock is the API's, so the backend sends the mocked time with
 each call (header ``X-Ironic-Etcd-Now``, honoured by ``ironic-etcd api
 --testing`` only). Without a mock nothing is sent: a production caller's
 clock never decides anything.
+
+The reference also reads ``[conductor]heartbeat_timeout`` from its
+caller's configuration at every call, and Ironic's tests change it. Under
+a test runner (``follow_test_configuration()``), each call sends it
+(header ``X-Ironic-Etcd-Heartbeat-Timeout``, also ``--testing`` only); a
+production caller never does, and liveness follows the API's
+``--heartbeat-timeout``.
 """
 
 import datetime
 
+from oslo_config import cfg
 from oslo_utils import timeutils
 
 NOW_HEADER = 'X-Ironic-Etcd-Now'
+HEARTBEAT_HEADER = 'X-Ironic-Etcd-Heartbeat-Timeout'
 
 _REAL_UTCNOW = timeutils.utcnow
+
+_follow_test_configuration = False
+
+
+def follow_test_configuration():
+    """Send the test's heartbeat timeout with every call from now on
+    (test runners only: the API must run with --testing)."""
+    global _follow_test_configuration
+    _follow_test_configuration = True
+
+
+def test_headers():
+    """The headers that carry a test's time rules; none in production."""
+    headers = {}
+    now = mocked_now()
+    if now is not None:
+        headers[NOW_HEADER] = now
+    if _follow_test_configuration:
+        headers[HEARTBEAT_HEADER] = str(
+            cfg.CONF.conductor.heartbeat_timeout)
+    return headers
 
 
 def mocked_now():

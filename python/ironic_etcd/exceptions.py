@@ -64,6 +64,27 @@ class MigrationRefused(ironic_exc.IronicException):
     _msg_fmt = '%(detail)s'
 
 
+class InvalidParameterValueError(ironic_exc.InvalidParameterValue,
+                                 ValueError):
+    """Input the store refuses as InvalidParameterValue where 21.4 raises
+    ValueError (an unknown filter): callers written for either catch it."""
+
+
+class InvalidParameterDBError(ironic_exc.InvalidParameterValue,
+                              db_exc.DBError):
+    """Input the store refuses as InvalidParameterValue where 21.4's SQL
+    raises a DBError (a JSON column of the wrong type, a NOT NULL column
+    missing): callers written for either catch it."""
+
+
+# The parameter naming 21.4's own exception for the input, and the class
+# that is both (etcdstore/errors_reference.go).
+_REFERENCE_PARAM = 'reference_error'
+_BOTH = {
+    ('InvalidParameterValue', 'ValueError'): InvalidParameterValueError,
+    ('InvalidParameterValue', 'DBError'): InvalidParameterDBError,
+}
+
 # The API's own error types (api/errors.go) and what they become.
 _UNAVAILABLE = {'StoreUnavailable'}
 _UNKNOWN = {'UnknownOutcome'}
@@ -90,6 +111,9 @@ def from_answer(payload, status):
         return ConductorLeaseExpired(detail=message)
     cls = getattr(ironic_exc, kind, None)
     if isinstance(cls, type) and issubclass(cls, ironic_exc.IronicException):
+        params = dict(params)
+        reference = params.pop(_REFERENCE_PARAM, None)
+        cls = _BOTH.get((kind, reference), cls)
         return _ironic(cls, message, params)
     # InternalError and any type this backend does not know.
     return ironic_exc.IronicException('%s: %s' % (kind, message))
@@ -97,7 +121,9 @@ def from_answer(payload, status):
 
 def _ironic(cls, message, params):
     """cls built from params, so that its message is Ironic's; the API's
-    message when params do not fit cls's format."""
+    message when params do not fit cls's format. A ``message`` parameter
+    is the reference's own message, which it passes instead of the
+    format's parameters (NodeNotFound of get_node_by_port_addresses)."""
     try:
         cls._msg_fmt % params
     except (KeyError, TypeError, ValueError):

@@ -7,9 +7,11 @@ column is set from the answer, the ones it does not carry to None.
 DateTime columns become naive UTC datetimes, as SQLAlchemy reads them.
 """
 
+import collections
 import functools
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 
 from ironic.db.sqlalchemy import models
 
@@ -34,7 +36,9 @@ def one(model, row, only_given=False):
     """row (a JSON object) as a model instance; None stays None.
 
     only_given: set only the columns row has (get_node_list with fields,
-    where the reference loads only the asked columns).
+    where the reference loads only the asked columns); the instance is
+    then detached, so that reading another column raises
+    DetachedInstanceError as the reference's does.
     """
     if row is None:
         return None
@@ -52,6 +56,11 @@ def one(model, row, only_given=False):
     for (owner, attr), nested in _NESTED.items():
         if owner is model and attr in row:
             setattr(obj, attr, [one(nested, r) for r in row[attr] or ()])
+    if only_given and obj.id is not None:
+        # As the reference's load_only: the columns not asked for are not
+        # loaded, and reading one raises DetachedInstanceError rather than
+        # giving None, which would read as a real value.
+        orm.make_transient_to_detached(obj)
     if 'node_uuid' in row and hasattr(model, '_node_uuid'):
         # Port and Portgroup: the association proxy to the node's uuid.
         obj._node_uuid = (None if row['node_uuid'] is None
@@ -61,6 +70,18 @@ def one(model, row, only_given=False):
 
 def many(model, rows, only_given=False):
     return [one(model, r, only_given) for r in rows]
+
+
+@functools.lru_cache(maxsize=None)
+def _row_type(names):
+    return collections.namedtuple('Row', names, rename=True)
+
+
+def tuples(names, rows):
+    """get_nodeinfo_list's rows (JSON arrays) as tuples that also name
+    their columns (``row.id``), as the reference's SQLAlchemy rows do."""
+    row_type = _row_type(tuple(names))
+    return [row_type(*r) for r in rows]
 
 
 @functools.lru_cache(maxsize=None)

@@ -9,6 +9,8 @@ empties the store (``reset_for_tests``).
 
 import fixtures
 
+from ironic_etcd import clock
+
 BACKEND = 'ironic_etcd.db'
 
 
@@ -31,6 +33,9 @@ def install():
     if getattr(db_api.IMPL, '_backend', None) is not None:
         raise RuntimeError('ironic.db.api.IMPL was used before install()')
     db_api.IMPL._backend_name = BACKEND
+    # Tests change [conductor]heartbeat_timeout between calls; the
+    # reference reads it at every call.
+    clock.follow_test_configuration()
     # DbTestCase builds its SQLite fixture once, into _DB_CACHE, and uses
     # the cached one from then on.
     db_base._DB_CACHE = EmptyStore()
