@@ -7,8 +7,9 @@ SUITE is ``db`` (ironic.tests.unit.db), ``conductor``
 (ironic.tests.unit.conductor) or ``backend`` (python/tests, the backend's
 own tests, which start their own ironic-etcd from IRONIC_ETCD_BIN);
 anything else is a dotted test name or module
-(``ironic.tests.unit.db.test_nodes.DbNodeTestCase.test_create_node``). The API must run with ``--testing``. Prints ``N passed, N failed``
-per suite; exits non-zero when a test fails that the expected-failures
+(``ironic.tests.unit.db.test_nodes.DbNodeTestCase.test_create_node``).
+The API must run with ``--testing``. Prints ``N passed, N failed`` per
+suite; exits non-zero when a test fails that the expected-failures
 file does not list, or one it lists passes.
 """
 
