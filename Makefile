@@ -34,7 +34,7 @@ test: deps
 # packages its unit tests import: about 8 minutes on a fresh machine.
 IRONIC_DEBS := python3-ironic python3-requests python3-oslotest python3-ddt \
 	python3-mock python3-fixtures python3-testtools python3-testscenarios \
-	python3-testresources curl
+	python3-testresources python3-pyflakes python3-pycodestyle curl
 deps-ironic:
 	@dpkg -s $(IRONIC_DEBS) >/dev/null 2>&1 || { \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
@@ -45,6 +45,7 @@ deps-ironic:
 # Python backend's tests, against a real ironic-etcd through
 # python/ironic_etcd (python/test-ironic.sh).
 test-ironic: deps-ironic
+	cd python && /usr/bin/python3 -m pyflakes ironic_etcd tests && /usr/bin/python3 -m pycodestyle ironic_etcd tests
 	./python/test-ironic.sh
 
 test-short:
