@@ -4,7 +4,7 @@ PROTOC_GEN_GO ?= google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
 GOBIN         := $(shell $(GO) env GOPATH)/bin
 PKGS          := ./...
 
-.PHONY: all build test test-short lint proto proto-check deps deps-ironic test-ironic fuzz bench ci
+.PHONY: all build test test-go test-short lint proto proto-check deps deps-ironic test-ironic fuzz bench ci
 
 all: build
 
@@ -20,13 +20,16 @@ deps:
 		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-client protobuf-compiler >/dev/null; }
 	@test -x $(GOBIN)/protoc-gen-go || $(GO) install $(PROTOC_GEN_GO)
 
-# test is the README's test command: every package against real etcd,
-# under the race detector.
+# test is the README's test command: the Go packages, then Ironic's own
+# suites through the Python backend (test-ironic).
+test: test-go test-ironic
+
+# test-go: every Go package against real etcd, under the race detector.
 # The etcdstore suite runs itself twice (its TestMain): reading etcd
 # directly, and through the watch-fed read cache (the same tests as the
 # cache's conformance suite). -timeout bounds each pass, and go test kills
 # a binary at -timeout plus a minute for both: hence 60m.
-test: deps
+test-go: deps
 	$(GO) vet $(PKGS)
 	$(GO) test -race -count=1 -timeout 60m $(PKGS)
 
@@ -77,4 +80,4 @@ fuzz:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 
-ci: deps lint proto-check test test-ironic fuzz
+ci: deps lint proto-check test fuzz
