@@ -19,6 +19,7 @@ import urllib.parse
 
 import requests
 from eventlet import patcher
+from urllib3 import exceptions as urllib3_exc
 
 _socket = patcher.original('socket')
 
@@ -61,8 +62,10 @@ class Session(object):
             except _socket.timeout as e:
                 raise requests.exceptions.ConnectTimeout(e)
             except OSError as e:
+                # As urllib3 reports it: the client knows nothing was sent.
                 raise requests.exceptions.ConnectionError(
-                    'Failed to establish a new connection: %s' % e)
+                    urllib3_exc.NewConnectionError(
+                        None, 'Failed to establish a new connection: %s' % e))
             conn.sock.settimeout(read_timeout)
             try:
                 conn.request(verb, parts.path or '/', body=data,
