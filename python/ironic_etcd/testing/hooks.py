@@ -4,7 +4,8 @@ Ironic's tests read no config file, so ``[database] backend`` cannot
 redirect them: the backend name is set on ``ironic.db.api.IMPL`` (lazy:
 nothing is loaded before first use), and the in-memory SQLite fixture that
 ``DbTestCase`` restores before each test is replaced by a fixture that
-empties the store (``reset_for_tests``).
+empties the store (``reset_for_tests``). Database calls do not yield to
+other greenthreads, as SQLite's do not (``blocking``).
 """
 
 import fixtures
@@ -39,3 +40,7 @@ def install():
     # DbTestCase builds its SQLite fixture once, into _DB_CACHE, and uses
     # the cached one from then on.
     db_base._DB_CACHE = EmptyStore()
+    # Calls that do not yield, as SQLite's: see blocking's doc.
+    from ironic_etcd import client
+    from ironic_etcd.testing import blocking
+    blocking.install(client.Client)

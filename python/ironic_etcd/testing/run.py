@@ -1,7 +1,7 @@
 """Run Ironic's own unit test suites against ironic-etcd.
 
     IRONIC_ETCD_URL=http://127.0.0.1:6390 python3 -m ironic_etcd.testing.run \
-        [-v] [--expected-failures FILE] SUITE_OR_TEST...
+        [-v] [--expected-failures FILE] [--shard I/N] SUITE_OR_TEST...
 
 SUITE is ``db`` (ironic.tests.unit.db), ``conductor``
 (ironic.tests.unit.conductor) or ``backend`` (python/tests, the backend's
@@ -11,6 +11,10 @@ anything else is a dotted test name or module
 The API must run with ``--testing``. Prints ``N passed, N failed`` per
 suite; exits non-zero when a test fails that the expected-failures
 file does not list, or one it lists passes.
+
+``--shard I/N`` runs the I-th of N parts (by test class, the same split in
+every process), so N processes, each against its own API (``--prefix``:
+reset_for_tests empties only its prefix), run a suite together.
 """
 
 import argparse
@@ -94,8 +98,47 @@ def load(name):
     return loader.discover(start, pattern='test_*.py', top_level_dir=top)
 
 
-def run(name, expected, verbose):
+def _by_class(suite, out):
+    """{class id: [tests]} of a (nested) suite, in discovery order."""
+    for test in suite:
+        if isinstance(test, unittest.TestSuite):
+            _by_class(test, out)
+        else:
+            out.setdefault(test.id().rpartition('.')[0], []).append(test)
+    return out
+
+
+def shard(suite, index, count):
+    """Part index (1-based) of count of suite: whole test classes (their
+    fixtures stay together), the largest first to the part with the fewest
+    tests so far. Deterministic, so parts run by separate processes cover
+    the suite exactly once."""
+    classes = _by_class(suite, {})
+    sizes = [0] * count
+    parts = [[] for _ in range(count)]
+    for _, tests in sorted(classes.items(), key=lambda kv: -len(kv[1])):
+        smallest = sizes.index(min(sizes))
+        sizes[smallest] += len(tests)
+        parts[smallest].extend(tests)
+    return unittest.TestSuite(parts[index - 1])
+
+
+def parse_shard(text):
+    """'I/N' as (I, N), 1 <= I <= N."""
+    try:
+        index, count = (int(x) for x in text.split('/'))
+    except ValueError:
+        raise argparse.ArgumentTypeError('want I/N, got %r' % text)
+    if not 1 <= index <= count:
+        raise argparse.ArgumentTypeError('want 1 <= I <= N, got %r' % text)
+    return index, count
+
+
+def run(name, expected, verbose, part=None):
     suite = load(name)
+    if part:
+        suite = shard(suite, *part)
+        name = '%s (shard %d/%d)' % ((name,) + part)
     result = Outcome()
     started = time.monotonic()
     suite.run(result)
@@ -135,6 +178,8 @@ def main(argv=None):
         os.path.dirname(__file__), '..', '..', 'expected-failures.txt'))
     parser.add_argument('-v', '--verbose', action='store_true',
                         help='print each unexpected failure\'s traceback')
+    parser.add_argument('--shard', type=parse_shard, metavar='I/N',
+                        help='run only the I-th of N parts of each suite')
     parser.add_argument('names', nargs='+')
     args = parser.parse_args(argv)
     # As Ironic's own stestr setup: each test captures its output and logs
@@ -145,7 +190,7 @@ def main(argv=None):
     expected = read_expected(args.expected_failures)
     ok = True
     for name in args.names:
-        ok = run(name, expected, args.verbose) and ok
+        ok = run(name, expected, args.verbose, args.shard) and ok
     return 0 if ok else 1
 
 
