@@ -2,8 +2,6 @@
 clock that is not mocked is never sent."""
 
 import datetime
-from http import server as http_server
-import threading
 import unittest
 from unittest import mock
 
@@ -11,45 +9,16 @@ from oslo_utils import timeutils
 
 from ironic_etcd import clock
 
+from tests import fakes
 from tests import store
 
 FROZEN = datetime.datetime(2001, 2, 3, 4, 5, 6, 789012)
 
 
-class RecordingServer(http_server.ThreadingHTTPServer):
-    """Answers every call with JSON null and keeps each request's
-    headers."""
-
-    def __init__(self):
-        self.headers = []
-        outer = self
-
-        class Handler(http_server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                self.rfile.read(int(self.headers['Content-Length']))
-                outer.headers.append(dict(self.headers))
-                self.send_response(200)
-                self.send_header('Content-Type', 'application/json')
-                self.send_header('Content-Length', '4')
-                self.end_headers()
-                self.wfile.write(b'null')
-
-            def log_message(self, *args):
-                pass
-
-        super().__init__(('127.0.0.1', 0), Handler)
-        self.url = 'http://127.0.0.1:%d' % self.server_address[1]
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.shutdown()
-        self.server_close()
-
-
 class HeaderTestCase(unittest.TestCase):
 
     def setUp(self):
-        self.server = RecordingServer()
+        self.server = fakes.FakeAPI()
         self.addCleanup(self.server.close)
         self.conn = store.connection(self.server.url)
 

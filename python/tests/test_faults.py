@@ -1,7 +1,6 @@
 """Faults between the backend and the API: no hang, no retry loop, and a
 write that may have been applied is told apart from one that was not."""
 
-from http import server as http_server
 import os
 import socket
 import threading
@@ -14,6 +13,7 @@ from oslo_db import exception as db_exc
 from ironic_etcd import client as http
 from ironic_etcd import exceptions
 
+from tests import fakes
 from tests import store
 
 
@@ -40,30 +40,6 @@ class SilentServer(object):
         self._sock.close()
         for conn in self._held:
             conn.close()
-
-
-class ForeignServer(http_server.ThreadingHTTPServer):
-    """Answers every request with one status and no body (a proxy or some
-    other server at the configured URL)."""
-
-    def __init__(self, status):
-        class Handler(http_server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                self.rfile.read(int(self.headers['Content-Length']))
-                self.send_response(status)
-                self.send_header('Content-Length', '0')
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        super().__init__(('127.0.0.1', 0), Handler)
-        self.url = 'http://127.0.0.1:%d' % self.server_address[1]
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.shutdown()
-        self.server_close()
 
 
 def _timed(call):
@@ -132,7 +108,7 @@ class SilentAPITestCase(unittest.TestCase):
 class ForeignAnswerTestCase(unittest.TestCase):
 
     def _serve(self, status):
-        server = ForeignServer(status)
+        server = fakes.FakeAPI(status, body=b'')
         self.addCleanup(server.close)
         return store.connection(server.url)
 
@@ -157,7 +133,7 @@ class EnvironmentTestCase(unittest.TestCase):
     def test_proxy_variables_are_ignored(self):
         # A conductor host often sets http_proxy for image downloads; its
         # database calls must not go there.
-        api, proxy = ForeignServer(200), ForeignServer(404)
+        api, proxy = fakes.FakeAPI(200, body=b''), fakes.FakeAPI(404, body=b'')
         self.addCleanup(api.close)
         self.addCleanup(proxy.close)
         env = {'http_proxy': proxy.url, 'HTTP_PROXY': proxy.url,
