@@ -3,6 +3,7 @@ package api_test
 import (
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/ironic-etcd/ironic-etcd/api"
@@ -33,6 +34,7 @@ func TestReferenceErrorsThroughHTTP(t *testing.T) {
 	s.ok(t, "create_port", obj{"values": obj{"node_id": n1["id"], "address": "52:54:00:cf:2d:41"}})
 	s.ok(t, "create_port", obj{"values": obj{"node_id": n2["id"], "address": "52:54:00:cf:2d:42"}})
 	step := obj{"interface": "raid", "step": "create_configuration", "args": obj{}, "priority": 10}
+	big := strings.Repeat("a", 400<<10) // three of them make a record over 1 MiB
 	noInterface := obj{"step": "create_configuration", "args": obj{}, "priority": 10}
 	for _, c := range []struct {
 		method string
@@ -62,6 +64,14 @@ func TestReferenceErrorsThroughHTTP(t *testing.T) {
 			"InvalidParameterValue", "reference_error", "DBError"},
 		{"create_deploy_template", obj{"values": obj{"name": "CUSTOM_DT2", "steps": []obj{{"interface": "raid", "step": "x", "args": []string{}, "priority": 1}}}},
 			http.StatusBadRequest, "InvalidParameterValue", "reference_error", "DBError"},
+		// Over a size cap: MySQL's "data too long" (DBDataError).
+		{"create_chassis", obj{"values": obj{"extra": obj{"x": strings.Repeat("a", 600<<10)}}}, http.StatusBadRequest,
+			"InvalidParameterValue", "reference_error", "DBDataError"},
+		{"create_node", obj{"values": obj{"extra": obj{"x": big}, "properties": obj{"x": big}, "driver_info": obj{"x": big}}},
+			http.StatusBadRequest, "InvalidParameterValue", "reference_error", "DBDataError"},
+		// Too long in characters stays InvalidParameterValue alone.
+		{"create_node", obj{"values": obj{"name": strings.Repeat("n", 300)}}, http.StatusBadRequest,
+			"InvalidParameterValue", "reference_error", ""},
 		// Input 21.4 takes, refused here only: no reference exception.
 		{"create_node", obj{"values": obj{"name": "rack/1"}}, http.StatusBadRequest, "InvalidParameterValue", "reference_error", ""},
 		{"get_node_list", obj{"sort_dir": "ASC"}, http.StatusBadRequest, "InvalidParameterValue", "reference_error", ""},

@@ -104,7 +104,7 @@ func parseStep(item any) (*pb.DeployTemplateStep, error) {
 	}
 	for _, name := range stepRequired {
 		if m[name] == nil {
-			return nil, sqlRefused{fmt.Errorf("step field %q is required", name)}
+			return nil, sqlRefused{fmt.Errorf("step field %q is required", name), ReferenceDBError}
 		}
 	}
 	fillEmptyJSON(rec)

@@ -18,11 +18,20 @@ const (
 	// ReferenceDBError: 21.4 raises oslo.db's DBError (a JSON column of
 	// the wrong type, a NOT NULL template step column missing).
 	ReferenceDBError = "DBError"
+	// ReferenceDBDataError: 21.4 on MySQL raises oslo.db's DBDataError
+	// (data too long for its column: a JSON column over the store's cap,
+	// a record over its limit), which Ironic's deploy handles for an
+	// oversized config drive.
+	ReferenceDBDataError = "DBDataError"
 )
 
 // sqlRefused marks a conversion error for a value that 21.4's column
-// types or constraints refuse when it writes (a DBError there).
-type sqlRefused struct{ error }
+// types or constraints refuse when it writes; kind is the exception it
+// raises there (ReferenceDBError, ReferenceDBDataError).
+type sqlRefused struct {
+	error
+	kind string
+}
 
 func (e sqlRefused) Unwrap() error { return e.error }
 
@@ -37,7 +46,7 @@ func (e *Error) withReference(kind string) *Error {
 func referenceOf(err error) string {
 	var r sqlRefused
 	if errors.As(err, &r) {
-		return ReferenceDBError
+		return r.kind
 	}
 	var e *Error
 	if errors.As(err, &e) {

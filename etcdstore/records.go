@@ -241,7 +241,7 @@ func encode(t *table, rec protoreflect.Message) ([]byte, error) {
 		return nil, invalidParam("%s cannot be encoded: %v", t.noun, err)
 	}
 	if len(data) > maxRecordBytes {
-		return nil, invalidParam("%s record of %d bytes exceeds the limit of %d", t.noun, len(data), maxRecordBytes)
+		return nil, invalidParam("%s record of %d bytes exceeds the limit of %d", t.noun, len(data), maxRecordBytes).withReference(ReferenceDBDataError)
 	}
 	return data, nil
 }

@@ -235,7 +235,7 @@ func encodeJSON(kind pb.JSONKind, v any) ([]byte, error) {
 		return nil, errInvalidUTF8
 	}
 	if len(doc) > maxJSONBytes {
-		return nil, fmt.Errorf("%d bytes of JSON, at most %d allowed", len(doc), maxJSONBytes)
+		return nil, sqlRefused{fmt.Errorf("%d bytes of JSON, at most %d allowed", len(doc), maxJSONBytes), ReferenceDBDataError}
 	}
 	if err := checkJSONText(doc); err != nil {
 		return nil, err
@@ -253,7 +253,7 @@ func encodeJSON(kind pb.JSONKind, v any) ([]byte, error) {
 		return []byte{open, open + 2}, nil // "{}" or "[]"
 	}
 	if len(doc) == 0 || doc[0] != open {
-		return nil, sqlRefused{fmt.Errorf("want a JSON %s", name)}
+		return nil, sqlRefused{fmt.Errorf("want a JSON %s", name), ReferenceDBError}
 	}
 	return doc, nil
 }

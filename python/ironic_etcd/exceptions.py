@@ -9,38 +9,35 @@ is a ``DBConnectionError`` (the heartbeat loop logs it and goes on), a value
 too large is a ``DBDataError`` (deploy handles an oversized config drive).
 """
 
-import re
-
 from ironic.common import exception as ironic_exc
 from oslo_db import exception as db_exc
 
 
-class StoreUnavailable(db_exc.DBConnectionError):
-    """The API or etcd could not be reached in time; nothing was written."""
+class _Message(object):
+    """An oslo.db exception built from a message (oslo.db's take the
+    exception they wrap)."""
 
     def __init__(self, message):
         super().__init__(Exception(message))
 
 
-class UnknownOutcome(db_exc.DBError):
+class StoreUnavailable(_Message, db_exc.DBConnectionError):
+    """The API or etcd could not be reached in time; nothing was written."""
+
+
+class UnknownOutcome(_Message, db_exc.DBError):
     """A write whose request may have reached the store before the failure.
 
     It may or may not have been applied: read the record back before
     retrying.
     """
 
-    def __init__(self, message):
-        super().__init__(Exception(message))
 
-
-class ValueTooLarge(db_exc.DBDataError):
+class ValueTooLarge(_Message, db_exc.DBDataError):
     """A request over the API's body limit or a column over its size limit.
 
     Nothing was written.
     """
-
-    def __init__(self, message):
-        super().__init__(Exception(message))
 
 
 class RequestRefused(ironic_exc.Invalid):
@@ -131,17 +128,9 @@ def _ironic(cls, message, params):
     return cls(**params)
 
 
-# The store's messages for a value over a size cap in bytes
-# (etcdstore/values.go, records.go): a JSON column over 512 KiB, a record
-# over 1 MiB. Strings too long in characters stay InvalidParameterValue.
-_SIZE_CAPS = (re.compile(r'\d+ bytes of JSON, at most \d+ allowed'),
-              re.compile(r'record of \d+ bytes exceeds the limit of \d+'))
-
-
 def _column_too_large(kind, params):
-    # The store refuses a value over its size cap as InvalidParameterValue;
-    # SQL databases refuse it as a data error, which is what Ironic's
-    # deploy code handles (an oversized config drive).
-    err = str(params.get('err', ''))
+    # The store refuses a value over its size cap as InvalidParameterValue
+    # naming the reference's DBDataError (MySQL's "data too long"), which
+    # is what Ironic's deploy code handles (an oversized config drive).
     return (kind == 'InvalidParameterValue'
-            and any(cap.search(err) for cap in _SIZE_CAPS))
+            and params.get(_REFERENCE_PARAM) == 'DBDataError')
