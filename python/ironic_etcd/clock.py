@@ -64,15 +64,17 @@ def mocked_now():
 def iso(value):
     """A datetime as the API reads it: UTC with microseconds. A naive
     datetime is UTC, as in Ironic's database."""
-    if value.tzinfo is not None:
-        value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
-    return value.strftime('%Y-%m-%dT%H:%M:%S.%f') + '+00:00'
+    return _naive_utc(value).strftime('%Y-%m-%dT%H:%M:%S.%f') + '+00:00'
 
 
 def parse(text):
     """The API's ISO 8601 text as a naive UTC datetime, as SQLAlchemy reads
     Ironic's DateTime columns."""
-    value = datetime.datetime.fromisoformat(text)
+    return _naive_utc(datetime.datetime.fromisoformat(text))
+
+
+def _naive_utc(value):
+    """value in UTC without a zone; a naive value is UTC already."""
     if value.tzinfo is not None:
         value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
     return value

@@ -61,11 +61,16 @@ class Connection(db_api.Connection):
     def _many(self, model, method, **kwargs):
         return rows.many(model, self._call(method, **kwargs))
 
-    def _page(self, model, method, limit, marker, sort_key, sort_dir,
-              **kwargs):
-        return self._many(model, method, limit=limit,
+    def _paged(self, method, limit, marker, sort_key, sort_dir, **kwargs):
+        """The raw answer of a paged method (marker as the API takes it)."""
+        return self._call(method, limit=limit,
                           marker=_marker(marker, sort_key),
                           sort_key=sort_key, sort_dir=sort_dir, **kwargs)
+
+    def _page(self, model, method, limit, marker, sort_key, sort_dir,
+              **kwargs):
+        return rows.many(model, self._paged(method, limit, marker, sort_key,
+                                            sort_dir, **kwargs))
 
     def reset_for_tests(self):
         """Empty the store (ironic-etcd api --testing only): the state a
@@ -76,10 +81,8 @@ class Connection(db_api.Connection):
 
     def get_nodeinfo_list(self, columns=None, filters=None, limit=None,
                           marker=None, sort_key=None, sort_dir=None):
-        result = self._call('get_nodeinfo_list', columns=columns,
-                            filters=filters, limit=limit,
-                            marker=_marker(marker, sort_key),
-                            sort_key=sort_key, sort_dir=sort_dir)
+        result = self._paged('get_nodeinfo_list', limit, marker, sort_key,
+                             sort_dir, columns=columns, filters=filters)
         return rows.tuples(columns or ('id',), result)
 
     def get_node_list(self, filters=None, limit=None, marker=None,
@@ -93,10 +96,9 @@ class Connection(db_api.Connection):
 
     def get_node_list_columns(self, columns=None, filters=None, limit=None,
                               marker=None, sort_key=None, sort_dir=None):
-        result = self._call('get_node_list_columns', columns=columns,
-                            filters=filters, limit=limit,
-                            marker=_marker(marker, sort_key),
-                            sort_key=sort_key, sort_dir=sort_dir)
+        result = self._paged('get_node_list_columns', limit, marker,
+                             sort_key, sort_dir, columns=columns,
+                             filters=filters)
         return rows.many(m.Node, result, only_given=True)
 
     def check_node_list(self, idents, project=None):
