@@ -6,19 +6,17 @@ Against a local fake API (a thread of this process); the eventlet part
 runs in a child process, since monkey patching would change this one.
 """
 
-import http.server
-import json
 import os
 import socket
 import subprocess
 import sys
-import threading
-import time
 import unittest
 
 from ironic_etcd import client
 from ironic_etcd import exceptions
 from ironic_etcd.testing import blocking
+
+from tests import fakes
 
 DELAY = 0.3  # seconds the fake API takes to answer
 
@@ -45,21 +43,6 @@ print(ticks[0] - before)
 '''
 
 
-class _SlowAPI(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        self.rfile.read(int(self.headers['Content-Length'] or 0))
-        time.sleep(DELAY)
-        body = json.dumps([]).encode()
-        self.send_response(200)
-        self.send_header('Content-Type', 'application/json')
-        self.send_header('Content-Length', str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
 def _closed_port():
     s = socket.socket()
     s.bind(('127.0.0.1', 0))
@@ -68,23 +51,16 @@ def _closed_port():
     return port
 
 
-class _Server(http.server.ThreadingHTTPServer):
-    def handle_error(self, request, client_address):
-        pass  # a client that timed out closed its end: expected
-
-
 class BlockingTestCase(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.server = _Server(('127.0.0.1', 0), _SlowAPI)
-        threading.Thread(target=cls.server.serve_forever, daemon=True).start()
-        cls.url = 'http://127.0.0.1:%d' % cls.server.server_address[1]
+        cls.server = fakes.FakeAPI(body=b'[]', delay=DELAY)
+        cls.url = cls.server.url
 
     @classmethod
     def tearDownClass(cls):
-        cls.server.shutdown()
-        cls.server.server_close()
+        cls.server.close()
 
     def ticks_during_call(self, transport):
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
