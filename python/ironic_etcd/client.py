@@ -4,9 +4,17 @@ keyword arguments as a JSON object, the result or an error as JSON.
 Failures are told apart by whether the request may have reached the store:
 a connection that never opened is ``StoreUnavailable`` (nothing written);
 a read that fails later is too; a write that fails after its request was
-sent is ``UnknownOutcome``. Nothing is retried: an API that cannot be
-reached fails the call within ``connect_timeout``, and the caller (the
-conductor's own loops) decides when to try again.
+sent is ``UnknownOutcome``.
+
+With several API replicas (``[ironic_etcd] url`` a list), a call that
+fails without reaching the store (a connection that never opened, an
+API's own StoreUnavailable, any failed read) goes to the next replica, each
+replica at most once per call, and the replica that answered is tried
+first next time. A write that failed after it was sent goes to the next
+replica only where a second attempt tells what happened
+(``ironic_etcd.resolve``); otherwise it is UnknownOutcome. Within one
+replica nothing is retried: an API that cannot be reached fails over (or
+fails the call) within ``connect_timeout``.
 """
 
 import datetime
@@ -20,6 +28,7 @@ from urllib3 import exceptions as urllib3_exc
 from ironic_etcd import clock
 from ironic_etcd import conf as etcd_conf
 from ironic_etcd import exceptions
+from ironic_etcd import resolve
 
 # Methods that change nothing: a timeout on them is StoreUnavailable, not
 # UnknownOutcome.
@@ -32,13 +41,21 @@ def is_read(method):
 
 
 class Client(object):
-    """A pooled HTTP session to one API (thread- and greenthread-safe:
-    requests' pool hands each caller its own connection)."""
+    """Pooled HTTP sessions to the API's replicas (thread- and
+    greenthread-safe: requests' pool hands each caller its own
+    connection). url: one base URL, a comma-separated list, or a list."""
 
     def __init__(self, url, connect_timeout=5.0, timeout=35.0,
                  ca_file=None, cert_file=None, key_file=None,
                  max_request_bytes=4 * 1024 * 1024):
-        self.url = url.rstrip('/') + '/v1/'
+        if isinstance(url, str):
+            url = url.split(',')
+        self.urls = [u.strip().rstrip('/') + '/v1/' for u in url if u.strip()]
+        if not self.urls:
+            raise ValueError('no ironic-etcd API URL given')
+        # The replica tried first: the last one that answered. Shared by
+        # all threads; a race only changes which replica goes first.
+        self._first = 0
         self._timeouts = (connect_timeout, timeout)
         self._max_request_bytes = max_request_bytes
         self._local = threading.local()
@@ -88,6 +105,11 @@ class Client(object):
             self._local.session = None
             s.close()
 
+    @property
+    def url(self):
+        """The replica calls go to first."""
+        return self.urls[self._first % len(self.urls)]
+
     def call(self, method, **kwargs):
         """The decoded JSON result of method(**kwargs), or its exception."""
         body = encode(kwargs)
@@ -97,12 +119,12 @@ class Client(object):
                 '--max-body-bytes); nothing was sent'
                 % (method, len(body), self._max_request_bytes))
         headers = clock.test_headers()
-        return self._send(method, 'POST', self.url + method, is_read(method),
-                          data=body, headers=headers)
+        return self._fail_over(method, 'POST', method, is_read(method),
+                               kwargs, data=body, headers=headers)
 
     def methods(self):
         """The names of the methods the API serves (``GET /v1/``)."""
-        answer = self._send('GET /v1/', 'GET', self.url, True)
+        answer = self._fail_over('GET /v1/', 'GET', '', True, {})
         try:
             return {m['name'] for m in answer['methods']}
         except (TypeError, KeyError) as e:
@@ -110,9 +132,40 @@ class Client(object):
                 'GET %s: not a list of methods (%s); is this an ironic-etcd '
                 'API?' % (self.url, e))
 
-    def _send(self, what, verb, url, read, **kwargs):
-        """The decoded answer of one request, failures as the backend's
-        exceptions (see the module's doc)."""
+    def _fail_over(self, what, verb, path, read, args, **kwargs):
+        """The answer of the first replica that gives one, trying each
+        replica at most once (see the module's doc)."""
+        n = len(self.urls)
+        first = self._first % n
+        unknown = None  # the UnknownOutcome a retry is resolving
+        for i in range(n):
+            base = self.urls[(first + i) % n]
+            try:
+                answer = self._send(what, verb, base, base + path, read,
+                                    **kwargs)
+            except exceptions.StoreUnavailable:
+                if i == n - 1:
+                    if unknown is not None:
+                        raise unknown
+                    raise
+                continue
+            except exceptions.UnknownOutcome as e:
+                if (unknown is not None or i == n - 1
+                        or not resolve.can_retry(what)):
+                    raise unknown or e
+                unknown = e
+                continue
+            except Exception as e:
+                if unknown is None:
+                    self._first = (first + i) % n
+                    raise
+                return resolve.after_retry(what, args, e, self.call)
+            self._first = (first + i) % n
+            return answer
+
+    def _send(self, what, verb, base, url, read, **kwargs):
+        """The decoded answer of one request to one replica, failures as
+        the backend's exceptions (see the module's doc)."""
         try:
             resp = self._session().request(verb, url, timeout=self._timeouts,
                                            **kwargs)
@@ -120,18 +173,18 @@ class Client(object):
             if _never_sent(e) or read:
                 raise exceptions.StoreUnavailable(
                     'ironic-etcd API at %s unreachable (%s): %s'
-                    % (self.url, what, e))
+                    % (base, what, e))
             raise exceptions.UnknownOutcome(
                 '%s: the connection to %s failed after the request was '
-                'sent; it may have been applied: %s' % (what, self.url, e))
+                'sent; it may have been applied: %s' % (what, base, e))
         except requests.exceptions.Timeout as e:
             if read:
                 raise exceptions.StoreUnavailable(
                     '%s: no answer from %s within %.1f s: %s'
-                    % (what, self.url, self._timeouts[1], e))
+                    % (what, base, self._timeouts[1], e))
             raise exceptions.UnknownOutcome(
                 '%s: no answer from %s within %.1f s; it may have been '
-                'applied: %s' % (what, self.url, self._timeouts[1], e))
+                'applied: %s' % (what, base, self._timeouts[1], e))
         try:
             payload = resp.json() if resp.content else None
         except ValueError:
@@ -139,10 +192,10 @@ class Client(object):
             if resp.status_code < 400:
                 raise exceptions.UnknownOutcome(
                     '%s: the API at %s answered %d with a body that is not '
-                    'JSON' % (what, self.url, resp.status_code))
+                    'JSON' % (what, base, resp.status_code))
         if resp.status_code >= 400:
             if not _is_api_error(payload):
-                raise _foreign_answer(what, self.url, resp.status_code, read)
+                raise _foreign_answer(what, base, resp.status_code, read)
             raise exceptions.from_answer(payload, resp.status_code)
         return payload
 

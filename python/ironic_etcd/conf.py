@@ -3,6 +3,7 @@
 import os
 
 from oslo_config import cfg
+from oslo_config import types
 
 GROUP = 'ironic_etcd'
 
@@ -11,11 +12,13 @@ GROUP = 'ironic_etcd'
 URL_ENV = 'IRONIC_ETCD_URL'
 
 opts = [
-    cfg.URIOpt('url', default='http://127.0.0.1:6390',
-               schemes=['http', 'https'],
-               help='Base URL of the ironic-etcd HTTP API (ironic-etcd api '
-                    'or serve --api-listen-address). The environment '
-                    'variable %s takes precedence.' % URL_ENV),
+    cfg.ListOpt('url', default=['http://127.0.0.1:6390'],
+                item_type=types.URI(schemes=['http', 'https']),
+                help='Base URL of the ironic-etcd HTTP API (ironic-etcd api '
+                     'or serve --api-listen-address), or a comma-separated '
+                     'list of its replicas: a call that cannot reach one '
+                     'goes to the next. The environment variable %s (same '
+                     'form) takes precedence.' % URL_ENV),
     cfg.StrOpt('ca_file',
                help='CA bundle that signs the API\'s certificate (https).'),
     cfg.StrOpt('cert_file',
@@ -47,4 +50,8 @@ def list_opts():
 
 
 def api_url(conf):
-    return os.environ.get(URL_ENV) or conf[GROUP].url
+    """The API's replicas, as a list of base URLs."""
+    env = os.environ.get(URL_ENV)
+    if env:
+        return [u.strip() for u in env.split(',') if u.strip()]
+    return list(conf[GROUP].url)
