@@ -4,7 +4,7 @@ PROTOC_GEN_GO ?= google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
 GOBIN         := $(shell $(GO) env GOPATH)/bin
 PKGS          := ./...
 
-.PHONY: all build test test-go test-short lint proto proto-check deps deps-ironic test-ironic fuzz bench ci
+.PHONY: all build test test-go test-short lint proto proto-check deps deps-ironic test-ironic deps-e2e-ironic e2e-ironic fuzz bench ci
 
 all: build
 
@@ -21,8 +21,9 @@ deps:
 	@test -x $(GOBIN)/protoc-gen-go || $(GO) install $(PROTOC_GEN_GO)
 
 # test is the README's test command: the Go packages, then Ironic's own
-# suites through the Python backend (test-ironic).
-test: test-go test-ironic
+# suites through the Python backend (test-ironic), then real Ironic
+# conductors on a real cluster (e2e-ironic).
+test: test-go test-ironic e2e-ironic
 
 # test-go: every Go package against real etcd, under the race detector.
 # The etcdstore suite runs itself twice (its TestMain): reading etcd
@@ -48,8 +49,26 @@ deps-ironic:
 # Python backend's tests, against a real ironic-etcd through
 # python/ironic_etcd (python/test-ironic.sh).
 test-ironic: deps-ironic
-	cd python && /usr/bin/python3 -m pyflakes ironic_etcd tests && /usr/bin/python3 -m pycodestyle ironic_etcd tests
+	cd python && /usr/bin/python3 -m pyflakes ironic_etcd tests e2e_ironic && /usr/bin/python3 -m pycodestyle ironic_etcd tests e2e_ironic
 	./python/test-ironic.sh
+
+# e2e-ironic: stock Ironic 21.4 (one API, three conductors over JSON-RPC,
+# fake hardware) on a 3-member ironic-etcd cluster behind two API
+# replicas: 50 nodes through their whole lifecycle, a conductor killed
+# mid-deploy, the etcd leader and an API replica killed mid-deploy; then
+# the same script on Ironic's SQL backend (MariaDB). The record of the run
+# goes to e2e/artifacts/ironic/ (ironic-e2e.md, .json, logs/).
+E2E_DEBS := mariadb-server mariadb-client python3-pymysql etcd-client
+deps-e2e-ironic: deps-ironic
+	@dpkg -s $(E2E_DEBS) >/dev/null 2>&1 || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(E2E_DEBS) >/dev/null; }
+E2E_ARGS ?=
+e2e-ironic: deps-e2e-ironic
+	bin=$$(mktemp -d) && $(GO) build -o $$bin/ironic-etcd ./cmd/ironic-etcd && \
+	PYTHONPATH=python /usr/bin/python3 -m e2e_ironic --binary $$bin/ironic-etcd $(E2E_ARGS); \
+	rc=$$?; rm -rf $$bin; exit $$rc
 
 test-short:
 	$(GO) test -count=1 -short $(PKGS)
