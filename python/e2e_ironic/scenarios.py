@@ -143,12 +143,16 @@ def takeover(stack, ironic, count, deploy_timeout):
     victim = max(held, key=lambda c: len(held[c]))
     orphans = set(held[victim])
     index = [p.name for p in stack.conductors].index('conductor-' + victim)
+    ids = {}
+    if stack.backend == 'etcd':
+        ids = {u: stack.store_call('get_node_by_uuid', node_uuid=u)['id']
+               for u in orphans}
     killed_at = time.monotonic()
     stack.conductors[index].kill()
     out = {'nodes': count, 'victim': victim, 'victim_nodes': len(orphans),
            'held_before_kill': {c: len(v) for c, v in held.items()}}
 
-    offline_at, first = None, {}
+    offline_at, lock_free_at, first = None, None, {}
     accepted, seen_states = {}, collections.Counter()
     while len(accepted) < len(orphans):
         now = time.monotonic() - killed_at
@@ -161,6 +165,12 @@ def takeover(stack, ironic, count, deploy_timeout):
                 c['alive'] for c in ironic.conductors()
                 if c['hostname'] == victim):
             offline_at = now
+        if ids and lock_free_at is None and victim not in [
+                h for i, h in stack.live_locks().items()
+                if i in set(ids.values())]:
+            # In etcd the lock is its own key, bound to the conductor's
+            # lease: from here any conductor could take the node.
+            lock_free_at = now
         for n in ironic.nodes(['uuid', 'provision_state', 'reservation',
                                'target_provision_state']):
             u = n['uuid']
@@ -184,6 +194,9 @@ def takeover(stack, ironic, count, deploy_timeout):
     rest.wait_all(ironic, others, _stable('active'), deploy_timeout)
     out.update({
         'conductor_offline_s': round(offline_at, 2),
+        # On SQL the lock is the reservation column: free when unlocked.
+        'locks_free_s': round(lock_free_at if ids else max(
+            f['unlocked'] for f in first.values()), 2),
         'last_unlocked_s': round(max(f['unlocked'] for f in first.values()),
                                  2),
         'last_accepting_s': round(max(accepted.values()), 2),
@@ -258,6 +271,7 @@ def store_faults(stack, ironic, count, deploy_timeout):
     time.sleep(1)
     start_deploys(ironic, uuids)
     out = {'nodes': count, 'idle_nodes': len(idle)}
+    calls_before, _ = stack.replica_metrics(1)
     started = time.monotonic()
     leader = stack.etcd_leader()
     stack.members[leader].kill()
@@ -268,6 +282,10 @@ def store_faults(stack, ironic, count, deploy_timeout):
     out['new_leader'] = stack.members[stack.etcd_leader()].name
     rest.wait_all(ironic, uuids, _stable('active'), deploy_timeout + 60)
     out['deploys_done_s'] = round(time.monotonic() - started, 2)
+    calls_after, errors = stack.replica_metrics(1)
+    out['surviving_replica'] = {'calls_before_kill': calls_before,
+                                'calls_after_kill': calls_after
+                                - calls_before, 'errors': errors}
     time.sleep(2)
     writer.stop()
     out.update({'updates_sent': writer.sent,

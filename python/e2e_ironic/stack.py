@@ -161,6 +161,32 @@ class Stack(object):
         for url in self.replica_urls:
             procs.wait_http(url + '/readyz', self.members + self.replicas)
 
+    def live_locks(self):
+        """{node id: holder} of the lock keys in etcd now (locks a lease
+        still keeps, or bound to none)."""
+        live = [e for m, e in zip(self.members, self.etcd_endpoints)
+                if m.alive()]
+        res = subprocess.run(['etcdctl', '--endpoints', ','.join(live),
+                              'get', '/ironic/reservations/', '--prefix'],
+                             capture_output=True, text=True, check=True)
+        lines = res.stdout.splitlines()
+        return {int(k.rsplit('/', 1)[1]): v
+                for k, v in zip(lines[0::2], lines[1::2])}
+
+    def replica_metrics(self, index):
+        """The replica's calls served and errors by type, from /metrics."""
+        text = requests.get(self.replica_urls[index] + '/metrics',
+                            timeout=10).text
+        calls, errors = 0, {}
+        for line in text.splitlines():
+            if line.startswith('ironic_etcd_api_requests_total{'):
+                calls += int(float(line.rsplit(' ', 1)[1]))
+            elif line.startswith('ironic_etcd_api_errors_total{'):
+                kind = line.split('type="', 1)[1].split('"', 1)[0]
+                errors[kind] = errors.get(kind, 0) + int(
+                    float(line.rsplit(' ', 1)[1]))
+        return calls, errors
+
     def store_call(self, method, **kwargs):
         """One call of the store's own API, on the first live replica."""
         for proc, url in zip(self.replicas, self.replica_urls):
