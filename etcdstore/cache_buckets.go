@@ -1,6 +1,5 @@
 package etcdstore
 
-
 // nodeBuckets keeps, for the filters conductors poll most, the ids of the
 // nodes with each value, so a filtered list costs time in the matches, not
 // in the number of nodes. It is owned by the mirror and guarded by its
