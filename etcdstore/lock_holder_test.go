@@ -336,6 +336,9 @@ func TestClearStaleReservations(t *testing.T) {
 func TestMarkerGoesWithItsNode(t *testing.T) {
 	f := newFixture(t)
 	nodes := f.staleNodes(t, "dead", 1)
+	if m := f.marker(t, nodes[0].Id); m != "dead" {
+		t.Fatalf("marker %q of a stale holder, want dead", m)
+	}
 	if err := f.DestroyNode(f.ctx, nodes[0].Uuid); err != nil {
 		t.Fatal(err)
 	}
