@@ -22,7 +22,11 @@ import (
 // anything alive on its own, so a replica that dies loses nothing, and a
 // conductor that stops calling touch_conductor is dead within TTL (+0.5 s):
 // its liveness key and the node locks it took through reserve_node go
-// with its lease.
+// with its lease. Its nodes still name it as their reservation (the
+// store's last-holder marker, a stale holder with token 0), so that
+// Ironic's orphan task finds them (reserved_by_any_of the offline
+// conductors) and release_node in the dead conductor's name clears them;
+// their locks are free meanwhile.
 
 // In test mode conductors get no lease: liveness follows the reference's
 // time rules (updated_at against "now"), so a suite that moves "now" with

@@ -12,12 +12,14 @@ import (
 
 const ttl = 2 * time.Second // the conductors' heartbeat timeout in these tests
 
-// waitUnlocked polls until node is unlocked, and returns how long it took.
+// waitUnlocked polls until node's lock is free (its fencing token 0; a
+// holder whose lease expired stays its reservation, a stale holder), and
+// returns how long it took.
 func waitUnlocked(t *testing.T, s *apiServer, nodeID any, within time.Duration) time.Duration {
 	t.Helper()
 	start := time.Now()
 	for time.Since(start) < within {
-		if n := s.ok(t, "get_node_by_id", obj{"node_id": nodeID}).Obj(t); n["reservation"] == nil {
+		if n := s.ok(t, "get_node_by_id", obj{"node_id": nodeID}).Obj(t); fmt.Sprint(n["reservation_revision"]) == "0" {
 			return time.Since(start)
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -46,6 +48,9 @@ func TestConductorLeaseExpiryFreesLocks(t *testing.T) {
 	// The conductor dies (stops calling): within TTL + 1 s its lock is gone.
 	took := waitUnlocked(t, s, node["id"], ttl+time.Second)
 	t.Logf("lock freed %v after the last heartbeat", took)
+	if n := s.ok(t, "get_node_by_id", obj{"node_id": node["id"]}).Obj(t); n["reservation"] != "c1" {
+		t.Fatalf("the dead conductor is not the node's stale holder: %v", n["reservation"])
+	}
 	if got := s.ok(t, "get_offline_conductors", obj{}).JSON(t).([]any); fmt.Sprint(got) != "[c1]" {
 		t.Fatalf("offline after lease expiry: %v", got)
 	}

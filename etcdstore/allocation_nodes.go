@@ -38,7 +38,7 @@ func (s *Store) orphanNodesOf(ctx context.Context, aid int64) (txnPart, error) {
 	}
 	now := timestampOf(s.now())
 	for _, r := range got.Responses {
-		cur, found, err := s.decodeFound(nodesTable, r.GetResponseRange().Kvs, nil) // the lock is not compared
+		cur, found, err := s.decodeFound(nodesTable, r.GetResponseRange().Kvs, nodeLock{}) // the lock is not compared
 		if err != nil {
 			return txnPart{}, err
 		}

@@ -69,11 +69,11 @@ type entry struct {
 	createRev, modRev int64
 	rec               protoreflect.Message
 	t                 *table
-	// For nodes: the lock key's ModRevision, the fencing token (0 when
-	// unreserved), and the fast columns boxed once (boxedColumns) for rows
-	// built without allocating.
-	lockModRev int64
-	boxed      []any
+	// For nodes: the lock key's ModRevision, the fencing token (0 when no
+	// live lock), the marker's (0 when none), and the fast columns boxed
+	// once (boxedColumns) for rows built without allocating.
+	lockModRev, holderModRev int64
+	boxed                    []any
 }
 
 func entryLess(a, b *entry) bool { return a.key < b.key }
@@ -125,21 +125,23 @@ func (m *mirror) load(ctx context.Context) (int64, error) {
 	idx := newNodeBuckets()
 	rev, err := rangeInPages(ctx, m.cli, m.keys.Prefix(), func(kvs []*mvccpb.KeyValue) {
 		for _, kv := range kvs {
-			e := m.makeEntry(kv)
-			fresh.ReplaceOrInsert(e)
-			idx.add(m.keys, e)
+			fresh.ReplaceOrInsert(m.makeEntry(kv))
 		}
 	})
 	if err != nil {
 		return 0, err
 	}
-	// Merge the locks into their nodes (not yet visible to readers).
+	// Merge the locks and markers into their nodes (not yet visible to
+	// readers), then index the nodes with their reservations.
 	nodes := m.keys.Table(nodesTable.name)
 	fresh.AscendRange(&entry{key: nodes}, &entry{key: keys.PrefixEnd(nodes)}, func(n *entry) bool {
 		if n.rec != nil {
-			l, _ := fresh.Get(&entry{key: m.keys.Reservation(recordID(n.rec))})
-			withLock(n, l)
+			m.mergeLock(fresh, n)
 		}
+		return true
+	})
+	fresh.Ascend(func(e *entry) bool {
+		idx.add(e)
 		return true
 	})
 	m.mu.Lock()
@@ -257,30 +259,29 @@ func (m *mirror) apply(events []*clientv3.Event, rev int64) {
 	for _, ev := range events {
 		key := string(ev.Kv.Key)
 		if old, ok := m.kvs.Get(&entry{key: key}); ok {
-			m.nodes.remove(m.keys, old)
+			m.nodes.remove(old)
 		}
-		isLock := strings.HasPrefix(key, m.keys.Reservations())
+		isLock := strings.HasPrefix(key, m.keys.Reservations()) || strings.HasPrefix(key, m.keys.Holders())
 		if ev.Type == clientv3.EventTypeDelete {
 			if old, ok := m.kvs.Delete(&entry{key: key}); ok && old.t == nodesTable && old.rec != nil {
 				delete(m.byID, recordID(old.rec))
 			}
 			if isLock {
-				m.relock(key, nil)
+				m.relock(key)
 			}
 			continue
 		}
 		e := m.makeEntry(ev.Kv)
 		if e.t != nil && e.t.locked {
-			l, _ := m.kvs.Get(&entry{key: m.keys.Reservation(recordID(e.rec))})
-			withLock(e, l) // nil: unreserved
+			m.mergeLock(m.kvs, e)
 		}
 		m.kvs.ReplaceOrInsert(e)
-		m.nodes.add(m.keys, e)
+		m.nodes.add(e)
 		if e.t == nodesTable {
 			m.byID[recordID(e.rec)] = e
 		}
 		if isLock {
-			m.relock(key, e)
+			m.relock(key)
 		}
 	}
 	if rev > m.rev {
@@ -303,7 +304,7 @@ func (m *mirror) makeEntry(kv *mvccpb.KeyValue) *entry {
 	return e
 }
 
-// nodeOfLock finds the decoded node entry a lock key belongs to.
+// nodeOfLock finds the decoded node entry a lock or marker key belongs to.
 func nodeOfLock(ks keys.Space, tree *btree.BTreeG[*entry], lockKey string) *entry {
 	id, err := keys.ParseID(lockKey)
 	if err != nil {
@@ -316,27 +317,36 @@ func nodeOfLock(ks keys.Space, tree *btree.BTreeG[*entry], lockKey string) *entr
 	return n
 }
 
-// withLock merges a lock entry (nil: none) into a node entry that readers
-// cannot see yet.
-func withLock(n, lock *entry) {
+// mergeLock merges the node's lock and marker as tree holds them into a
+// node entry that readers cannot see yet: the reservation is the live
+// lock's holder, else the marker's (stale, token 0), else none.
+func (m *mirror) mergeLock(tree *btree.BTreeG[*entry], n *entry) {
+	id := recordID(n.rec)
 	holder, token := "", int64(0)
-	if lock != nil {
+	n.holderModRev = 0
+	if marker, ok := tree.Get(&entry{key: m.keys.Holder(id)}); ok {
+		holder, n.holderModRev = marker.value, marker.modRev
+	}
+	if lock, ok := tree.Get(&entry{key: m.keys.Reservation(id)}); ok {
 		holder, token = lock.value, lock.modRev
 	}
 	n.lockModRev = applyLock(n.rec, holder, token)
 	n.boxed = boxedColumns(nodeOf(n.rec))
 }
 
-// relock replaces the node entry of a lock that changed with a copy that
-// carries the new lock (nil: released). m.mu is held.
-func (m *mirror) relock(lockKey string, lock *entry) {
+// relock replaces the node entry of a lock or marker that changed with a
+// copy that carries the node's new reservation, indexed anew. m.mu is
+// held.
+func (m *mirror) relock(lockKey string) {
 	n := nodeOfLock(m.keys, m.kvs, lockKey)
 	if n == nil {
 		return
 	}
 	copied := *n
 	copied.rec = proto.Clone(n.rec.Interface()).ProtoReflect()
-	withLock(&copied, lock)
+	m.mergeLock(m.kvs, &copied)
+	m.nodes.remove(n)
 	m.kvs.ReplaceOrInsert(&copied)
+	m.nodes.add(&copied)
 	m.byID[recordID(copied.rec)] = &copied
 }

@@ -1,11 +1,5 @@
 package etcdstore
 
-import (
-	"strings"
-
-	"github.com/ironic-etcd/ironic-etcd/keys"
-)
-
 // nodeBuckets keeps, for the filters conductors poll most, the ids of the
 // nodes with each value, so a filtered list costs time in the matches, not
 // in the number of nodes. It is owned by the mirror and guarded by its
@@ -16,7 +10,7 @@ type nodeBuckets struct {
 	byClass    map[string]idSet // resource_class
 	byAffinity map[int64]idSet  // conductor_affinity
 	maint      idSet            // maintenance = true
-	byHolder   map[string]idSet // reservation, from the lock keys
+	byHolder   map[string]idSet // reservation, live or stale, as merged into the node
 }
 
 type idSet map[int64]struct{}
@@ -46,25 +40,13 @@ func removeFrom[K comparable](m map[K]idSet, k K, id int64) {
 	}
 }
 
-// add indexes a mirrored node record or node lock.
-func (x *nodeBuckets) add(ks keys.Space, e *entry) { x.update(ks, e, true) }
+// add indexes a mirrored node record, its lock and marker merged in.
+func (x *nodeBuckets) add(e *entry) { x.update(e, true) }
 
 // remove drops what add indexed for e.
-func (x *nodeBuckets) remove(ks keys.Space, e *entry) { x.update(ks, e, false) }
+func (x *nodeBuckets) remove(e *entry) { x.update(e, false) }
 
-func (x *nodeBuckets) update(ks keys.Space, e *entry, add bool) {
-	if strings.HasPrefix(e.key, ks.Reservations()) {
-		id, err := keys.ParseID(e.key)
-		if err != nil {
-			return
-		}
-		if add {
-			addTo(x.byHolder, e.value, id)
-		} else {
-			removeFrom(x.byHolder, e.value, id)
-		}
-		return
-	}
+func (x *nodeBuckets) update(e *entry, add bool) {
 	if e.t != nodesTable || e.rec == nil {
 		return
 	}
@@ -73,6 +55,9 @@ func (x *nodeBuckets) update(ks keys.Space, e *entry, add bool) {
 	opInt := addTo[int64]
 	if !add {
 		op, opInt = removeFrom[string], removeFrom[int64]
+	}
+	if n.Reservation != nil {
+		op(x.byHolder, n.GetReservation(), n.Id)
 	}
 	if n.ProvisionState != nil {
 		op(x.byState, n.GetProvisionState(), n.Id)

@@ -94,7 +94,7 @@ func (m *mirror) storedOf(e *entry, shared bool) stored {
 	if !shared {
 		rec = proto.Clone(rec.Interface()).ProtoReflect()
 	}
-	return stored{rec: rec, modRev: e.modRev, lockModRev: e.lockModRev, boxed: e.boxed, mirrored: true}
+	return stored{rec: rec, modRev: e.modRev, lockModRev: e.lockModRev, holderModRev: e.holderModRev, boxed: e.boxed, mirrored: true}
 }
 
 // getByID serves reader.byID from the mirror; served is false when the read

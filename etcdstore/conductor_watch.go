@@ -139,7 +139,7 @@ func (s *Store) departure(ctx context.Context, id, rev int64) ConductorEventKind
 	if err != nil || len(resp.Kvs) == 0 {
 		return ConductorLost
 	}
-	st, err := s.decode(conductorsTable, resp.Kvs[0], nil)
+	st, err := s.decode(conductorsTable, resp.Kvs[0], nodeLock{})
 	if err == nil && !st.rec.Interface().(*pb.Conductor).Online {
 		return ConductorLeft
 	}

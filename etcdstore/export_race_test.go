@@ -23,7 +23,7 @@ func (s *Store) RecordKeys(key string, value []byte) (isRecord bool, rec proto.M
 	if t == nil {
 		return false, nil, nil, nil, nil
 	}
-	st, err := s.decode(t, &mvccpb.KeyValue{Key: []byte(key), Value: value}, nil)
+	st, err := s.decode(t, &mvccpb.KeyValue{Key: []byte(key), Value: value}, nodeLock{})
 	if err != nil {
 		return true, nil, nil, nil, err
 	}

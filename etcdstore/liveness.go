@@ -63,7 +63,7 @@ func (s *Store) readConductorsWith(ctx context.Context, withInterfaces bool) ([]
 	}
 	var out []conductorView
 	for _, kv := range resp.Responses[0].GetResponseRange().Kvs {
-		st, err := s.decode(conductorsTable, kv, nil)
+		st, err := s.decode(conductorsTable, kv, nodeLock{})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -73,7 +73,7 @@ func (s *Store) readConductorsWith(ctx context.Context, withInterfaces bool) ([]
 	var ifaces []*pb.ConductorHardwareInterface
 	if withInterfaces {
 		for _, kv := range resp.Responses[2].GetResponseRange().Kvs {
-			st, err := s.decode(hardwareInterfacesTable, kv, nil)
+			st, err := s.decode(hardwareInterfacesTable, kv, nodeLock{})
 			if err != nil {
 				return nil, nil, err
 			}

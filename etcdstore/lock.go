@@ -33,6 +33,19 @@ import (
 // it equals the key's create revision. A fence compares both the token and
 // the holder, and every update of a node compares the token as read, so
 // nothing decided on a lock that has since changed is written.
+//
+// A lock bound to a lease has a last-holder marker beside it,
+// <prefix>holders/<node id>, holding the same tag but bound to no lease,
+// written in the lock's own transaction. When the lease expires without a
+// release, etcd deletes the lock and the marker stays: the node then
+// reports the marker's holder as its reservation (a stale holder, token
+// 0), as SQL keeps a dead conductor's reservation, so that Ironic's
+// orphan task (reserved_by_any_of: the offline conductors) finds the node
+// and release_node(stale holder) clears it. The lock itself is free: any
+// holder may reserve the node at once, and the marker becomes its own (or
+// goes, for a lock bound to no lease). Every write that changes the holder
+// or removes the lock removes a marker of another holder; a lock bound to
+// no lease has none (its key persists).
 
 // ReserveOption configures ReserveNode.
 type ReserveOption func(*reserveOptions)
@@ -76,14 +89,15 @@ func writeOptions(opts []WriteOption) writeOpts {
 }
 
 // fence checks the lock as read and returns the compares that keep it so
-// until the write commits.
+// until the write commits. A stale reservation of the holder itself (its
+// lease expired) is NodeNotLocked: the lock the fence names is gone.
 func (o writeOpts) fence(s *Store, cur stored) (txnPart, error) {
 	if !o.fenced {
 		return txnPart{}, nil
 	}
 	node := nodeOf(cur.rec)
-	if node.GetReservation() == "" {
-		return txnPart{}, newError(ErrNodeNotLocked, fmt.Sprintf("node %s found not to be locked on release", node.Uuid), "node", node.Uuid)
+	if node.GetReservation() == "" || node.GetReservation() == o.holder && cur.lockModRev == 0 {
+		return txnPart{}, errNodeNotLocked(node.Uuid)
 	}
 	if node.GetReservation() != o.holder || cur.lockModRev != o.revision {
 		return txnPart{}, errNodeLocked(node.Uuid, node.GetReservation())
@@ -118,18 +132,50 @@ func setReservation(node *pb.Node, v any) error {
 
 // lockChange turns a change of a node's holder in an update into a write
 // of the lock key (and only a change: a write is a new token). The update
-// compares the lock as read. A put without a lease detaches the key from
-// the old holder's lease.
+// compares the lock and marker as read. A put without a lease detaches the
+// key from the old holder's lease and needs no marker, so both a put and a
+// delete remove the marker (a stale holder's too: setting reservation to
+// null is a release).
 func (s *Store) lockChange(cur stored, next protoreflect.Message) txnPart {
 	holder := nodeOf(next).GetReservation()
 	if holder == nodeOf(cur.rec).GetReservation() {
 		return txnPart{}
 	}
-	key := s.keys.Reservation(recordID(next))
+	id := recordID(next)
+	key, marker := s.keys.Reservation(id), s.keys.Holder(id)
 	if holder == "" {
-		return txnPart{ops: []clientv3.Op{clientv3.OpDelete(key)}}
+		return txnPart{ops: []clientv3.Op{clientv3.OpDelete(key), clientv3.OpDelete(marker)}}
 	}
-	return txnPart{ops: []clientv3.Op{clientv3.OpPut(key, holder)}}
+	return txnPart{ops: []clientv3.Op{clientv3.OpPut(key, holder), clientv3.OpDelete(marker)}}
+}
+
+func errNodeNotLocked(uuid string) error {
+	return newError(ErrNodeNotLocked, fmt.Sprintf("node %s found not to be locked on release", uuid), "node", uuid)
+}
+
+// releaseTxn is the one transaction that drops holder's reservation of
+// node id, live or stale:
+//
+//	If(lock == holder, extra)
+//	Then(delete lock, delete marker)
+//	Else(Txn(If(lock absent, marker == holder, extra) Then(delete marker)),
+//	     the caller's reads)
+//
+// staleOK is false for a fenced release, which needs the live lock.
+// released reports, after commit, whether either branch dropped it.
+func (s *Store) releaseTxn(id int64, holder string, extra []clientv3.Cmp, staleOK bool) (b txnBuilder, released func(*clientv3.TxnResponse) bool) {
+	lockKey, marker := s.keys.Reservation(id), s.keys.Holder(id)
+	b.cmps = append([]clientv3.Cmp{clientv3.Compare(clientv3.Value(lockKey), "=", holder)}, extra...)
+	b.ops = []clientv3.Op{clientv3.OpDelete(lockKey), clientv3.OpDelete(marker)}
+	if !staleOK {
+		return b, func(resp *clientv3.TxnResponse) bool { return resp.Succeeded }
+	}
+	stale := b.read(clientv3.OpTxn(
+		append([]clientv3.Cmp{clientv3.Compare(clientv3.CreateRevision(lockKey), "=", 0), clientv3.Compare(clientv3.Value(marker), "=", holder)}, extra...),
+		[]clientv3.Op{clientv3.OpDelete(marker)}, nil))
+	return b, func(resp *clientv3.TxnResponse) bool {
+		return resp.Succeeded || resp.Responses[stale.at].GetResponseTxn().GetSucceeded()
+	}
 }
 
 // nodeTarget is a node identity turned into the node's id, with the
@@ -170,12 +216,18 @@ func (s *Store) targetNode(ctx context.Context, id ident, fresh bool) (nodeTarge
 	}, true, nil
 }
 
-// ReleaseNode drops tag's lock on node nodeID (id or uuid). InvalidIdentity,
-// NodeNotFound, NodeNotLocked when the node is unreserved, NodeLocked
-// naming the holder when another tag holds it. WithFence additionally
-// requires the reservation taken at that revision.
+// ReleaseNode drops tag's lock on node nodeID (id or uuid), and its
+// marker; when the lock is gone with tag's lease but the marker names tag
+// (a stale holder, exactly tag as release matches), it deletes the marker:
+// that is 21.4's orphan task releasing a dead conductor's node.
+// InvalidIdentity, NodeNotFound, NodeNotLocked when the node is
+// unreserved, NodeLocked naming the holder when another tag holds it, or
+// is its stale holder. WithFence additionally requires the reservation
+// taken at that revision (a live lock: a stale holder's fenced release is
+// NodeNotLocked).
 //
-// Round trips: one transaction (delete-if-value-matches); for a uuid, as
+// Round trips: one transaction (delete-if-value-matches, the stale case
+// in a transaction nested in its Else branch); for a uuid, as
 // ReserveNode.
 func (s *Store) ReleaseNode(ctx context.Context, tag, nodeID string, opts ...WriteOption) error {
 	if err := validateHolder(tag); err != nil {
@@ -194,20 +246,17 @@ func (s *Store) ReleaseNode(ctx context.Context, tag, nodeID string, opts ...Wri
 		if !found {
 			return errNodeNotFound(nodeID)
 		}
-		lockKey := s.keys.Reservation(tgt.id)
-		b := txnBuilder{
-			cmps: append([]clientv3.Cmp{clientv3.Compare(clientv3.Value(lockKey), "=", tag)}, tgt.guard...),
-			ops:  []clientv3.Op{clientv3.OpDelete(lockKey)},
-		}
+		extra := tgt.guard
 		if wo.fenced {
-			b.cmps = append(b.cmps, clientv3.Compare(clientv3.ModRevision(lockKey), "=", wo.revision))
+			extra = append(extra, clientv3.Compare(clientv3.ModRevision(s.keys.Reservation(tgt.id)), "=", wo.revision))
 		}
+		b, released := s.releaseTxn(tgt.id, tag, extra, !wo.fenced)
 		reread := b.readRecord(s, nodesTable, tgt.id)
 		resp, err := b.commit(ctx, s.cli)
 		if err != nil {
 			return etcdError(err, true)
 		}
-		if resp.Succeeded {
+		if released(resp) {
 			s.recent.forget(nodesTable, tgt.id)
 			return nil
 		}
@@ -223,8 +272,8 @@ func (s *Store) ReleaseNode(ctx context.Context, tag, nodeID string, opts ...Wri
 		}
 		node := nodeOf(st.rec)
 		switch {
-		case node.GetReservation() == "":
-			return newError(ErrNodeNotLocked, fmt.Sprintf("node %s found not to be locked on release", node.Uuid), "node", node.Uuid)
+		case node.GetReservation() == "", node.GetReservation() == tag && st.lockModRev == 0 && wo.fenced:
+			return errNodeNotLocked(node.Uuid)
 		case node.GetReservation() == tag && st.lockModRev != wo.revision && wo.fenced:
 			return errNodeLocked(node.Uuid, node.GetReservation())
 		case node.GetReservation() == tag:

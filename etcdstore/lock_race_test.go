@@ -4,6 +4,8 @@ import (
 	"errors"
 	"testing"
 
+	clientv3 "go.etcd.io/etcd/client/v3"
+
 	"github.com/ironic-etcd/ironic-etcd/etcdstore"
 	"github.com/ironic-etcd/ironic-etcd/pb"
 )
@@ -13,13 +15,15 @@ import (
 // same.
 func (f *fixture) lockAgrees(t *testing.T, node *pb.Node) {
 	t.Helper()
-	resp, err := client.Get(f.ctx, f.Keys().Reservation(node.Id))
+	resp, err := client.Txn(f.ctx).Then(clientv3.OpGet(f.Keys().Reservation(node.Id)), clientv3.OpGet(f.Keys().Holder(node.Id))).Commit()
 	if err != nil {
 		t.Fatal(err)
 	}
 	holder, token := "", int64(0)
-	if len(resp.Kvs) > 0 {
-		holder, token = string(resp.Kvs[0].Value), resp.Kvs[0].ModRevision
+	if lock := resp.Responses[0].GetResponseRange().Kvs; len(lock) > 0 {
+		holder, token = string(lock[0].Value), lock[0].ModRevision
+	} else if marker := resp.Responses[1].GetResponseRange().Kvs; len(marker) > 0 {
+		holder = string(marker[0].Value) // a stale holder: token 0
 	}
 	if node.GetReservation() != holder || node.ReservationRevision != token {
 		t.Fatalf("returned reservation %q token %d, the lock key holds %q token %d",
@@ -36,8 +40,8 @@ func (f *fixture) lockAgrees(t *testing.T, node *pb.Node) {
 }
 
 // The Store that took a lease-bound lock remembers the node; once the
-// lease is revoked elsewhere, its next update reports the node unreserved,
-// as it is, not the lock it remembers.
+// lease is revoked elsewhere, its next update reports the node's stale
+// holder (token 0, the lock free), as it is, not the lock it remembers.
 func TestUpdateAfterLockLeaseRevoked(t *testing.T) {
 	f := newFixture(t)
 	s, _ := injectedStore(t, f)
@@ -56,8 +60,8 @@ func TestUpdateAfterLockLeaseRevoked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Reservation != nil {
-		t.Fatalf("update returned the node reserved by %q after its lease was revoked", got.GetReservation())
+	if got.GetReservation() != "c1" || got.ReservationRevision != 0 {
+		t.Fatalf("update after the lease was revoked returned reservation %q token %d, want the stale holder c1, token 0", got.GetReservation(), got.ReservationRevision)
 	}
 	f.lockAgrees(t, got)
 }

@@ -14,8 +14,15 @@ import (
 // the current holder when the node is reserved — even by tag itself, as in
 // the reference.
 //
-// Round trips: one transaction (create-if-absent on the lock key, with the
-// node read in the same transaction), by id or uuid; one more for a uuid
+// A node whose only reservation is a stale holder's (its lease expired
+// without a release) has a free lock: any tag reserves it at once and
+// becomes its holder, responsible for the node from then on (on SQL the
+// stale reservation would keep everyone out until Ironic's orphan task
+// released it).
+//
+// Round trips: one transaction (create-if-absent on the lock key, the
+// marker written or removed and the node read in the same transaction),
+// by id or uuid; one more for a uuid
 // this Store's uniques copy has not seen yet (a node created elsewhere
 // moments ago) or has wrong (the node destroyed and created again). The
 // node's updated_at is not touched (see README).
@@ -111,20 +118,25 @@ func (s *Store) reserveByIdent(ctx context.Context, nodeID string, id ident, a r
 //
 //	If(node exists, lock absent, the uuid still names tgt.id,
 //	   fair: no waiter older than me [myRev 0: no waiter at all])
-//	Then(put lock [bound to a.lease], get node, myRev: delete me)
-//	Else(get node and lock, fair: the oldest waiter, myRev: the waiter just ahead)
+//	Then(put lock [bound to a.lease], put marker [a.lease] or delete it,
+//	     get node, myRev: delete me)
+//	Else(get node, lock and marker, fair: the oldest waiter, myRev: the waiter just ahead)
 func (s *Store) tryReserve(ctx context.Context, tgt nodeTarget, id ident, a reserveTry) (reserveResult, error) {
 	nodeKey, lockKey, queue := s.keys.Record(nodesTable.name, tgt.id), s.keys.Reservation(tgt.id), s.keys.Waiters(tgt.id)
+	// A lock bound to a lease leaves its holder's tag in the marker, bound
+	// to no lease; any other lock replaces a stale holder's marker.
+	markerOp := clientv3.OpDelete(s.keys.Holder(tgt.id))
 	var putOpts []clientv3.OpOption
 	if a.lease != 0 {
 		putOpts = append(putOpts, clientv3.WithLease(a.lease))
+		markerOp = clientv3.OpPut(s.keys.Holder(tgt.id), a.tag)
 	}
 	b := txnBuilder{
 		cmps: append([]clientv3.Cmp{
 			clientv3.Compare(clientv3.CreateRevision(nodeKey), ">", 0),
 			clientv3.Compare(clientv3.CreateRevision(lockKey), "=", 0),
 		}, tgt.guard...),
-		ops: []clientv3.Op{clientv3.OpPut(lockKey, a.tag, putOpts...)},
+		ops: []clientv3.Op{clientv3.OpPut(lockKey, a.tag, putOpts...), markerOp},
 	}
 	taken := b.thenRead(clientv3.OpGet(nodeKey))
 	reread := b.readRecord(s, nodesTable, tgt.id)
@@ -146,11 +158,14 @@ func (s *Store) tryReserve(ctx context.Context, tgt nodeTarget, id ident, a rese
 		return reserveResult{}, etcdError(err, true)
 	}
 	if resp.Succeeded {
-		st, err := s.decode(nodesTable, taken.of(resp).Kvs[0], nil)
+		st, err := s.decode(nodesTable, taken.of(resp).Kvs[0], nodeLock{})
 		if err != nil {
 			return reserveResult{}, err
 		}
 		st.setLock(a.tag, resp.Header.Revision)
+		if a.lease != 0 {
+			st.holderModRev = resp.Header.Revision
+		}
 		s.recent.put(nodesTable, st)
 		return reserveResult{node: nodeOf(st.rec)}, nil
 	}
@@ -162,7 +177,8 @@ func (s *Store) tryReserve(ctx context.Context, tgt nodeTarget, id ident, a rese
 		return reserveResult{stale: true}, nil
 	}
 	node := nodeOf(st.rec)
-	r := reserveResult{uuid: node.Uuid, holder: node.GetReservation(), rev: resp.Header.Revision}
+	// A stale holder (the marker alone) does not hold the lock.
+	r := reserveResult{uuid: node.Uuid, holder: st.liveHolder(), rev: resp.Header.Revision}
 	olderWaiter := false
 	if a.fair {
 		if kvs := oldest.of(resp).Kvs; len(kvs) > 0 {

@@ -54,7 +54,9 @@ func (s *Store) CreateNode(ctx context.Context, values Values) (*pb.Node, error)
 	var lockOps func(id int64) txnPart
 	if holder := node.GetReservation(); holder != "" {
 		lockOps = func(id int64) txnPart {
-			return txnPart{ops: []clientv3.Op{clientv3.OpPut(s.keys.Reservation(id), holder)}}
+			// Bound to no lease: no marker (a stray one would name
+			// another holder).
+			return txnPart{ops: []clientv3.Op{clientv3.OpPut(s.keys.Reservation(id), holder), clientv3.OpDelete(s.keys.Holder(id))}}
 		}
 	}
 	rev, err := s.create(ctx, nodesTable, rec, autoID, lockOps)

@@ -192,7 +192,7 @@ func nodeBy(by string) func(*world, *snapshot) []string {
 		var out []string
 		for _, key := range s.named("nodes", by, value) {
 			id, _ := keys.ParseID(key)
-			out = append(out, key, s.space.Reservation(id))
+			out = append(out, key, s.space.Reservation(id), s.space.Holder(id))
 		}
 		return out
 	}
@@ -212,15 +212,27 @@ func nodeTree(w *world, s *snapshot) []string {
 	return out
 }
 
-// commitLock is the lock of the node the victim's uuid names at commit.
+// commitLock is the live lock of the node the victim's uuid names at
+// commit.
 func commitLock(w *world, r *runResult) (holder string, token int64, found bool) {
 	s := r.commitState()
 	for _, key := range s.named("nodes", "uuid", w.uuid["node"]) {
 		id, _ := keys.ParseID(key)
-		h, tok := s.lock(id)
+		h, tok := s.liveLock(id)
 		return h, tok, true
 	}
 	return "", 0, false
+}
+
+// commitMarker is the marker of the node the victim's uuid names at
+// commit ("" when none).
+func commitMarker(w *world, r *runResult) string {
+	s := r.commitState()
+	for _, key := range s.named("nodes", "uuid", w.uuid["node"]) {
+		id, _ := keys.ParseID(key)
+		return markerValue(s.kvs[s.space.Holder(id)])
+	}
+	return ""
 }
 
 // reservedFree: a reserve succeeds only on a lock that was free at commit.
@@ -241,12 +253,22 @@ func reservedBy(tag string) func(*world, *runResult) []string {
 	}
 }
 
-// releasedOwn: a release succeeds only on tag's own lock (and fence).
+// releasedOwn: a release succeeds only on tag's own lock (and fence), or,
+// unfenced, on tag's stale reservation (the lock free, the marker tag's);
+// after a successful release no marker names tag.
 func releasedOwn(tag string, fenced bool) func(*world, *runResult) []string {
 	return func(w *world, r *runResult) []string {
 		h, tok, found := commitLock(w, r)
-		if r.err == nil && (!found || h != tag || fenced && tok != w.id["token"]) {
+		stale := found && h == "" && !fenced && commitMarker(w, r) == tag
+		if r.err == nil && !stale && (!found || h != tag || fenced && tok != w.id["token"]) {
 			return []string{fmt.Sprintf("outcome: %q released a lock held by %q (token %d) at commit", tag, h, tok)}
+		}
+		if r.err == nil {
+			for _, id := range r.end.nodeIDs() {
+				if m := markerValue(r.end.kvs[r.end.space.Holder(id)]); m == tag && r.end.kvs[r.end.space.Reservation(id)] == nil {
+					return []string{fmt.Sprintf("marker: node %d still names %q, which released it", id, tag)}
+				}
+			}
 		}
 		return nil
 	}

@@ -40,6 +40,8 @@ func TestRaceInvariantsDetectBreaks(t *testing.T) {
 		{"stray membership key", []clientv3.Op{clientv3.OpPut(ks.Member("ports", "node_id", n.Id, 77), "")}, "index: key " + ks.Member("ports", "node_id", n.Id, 77)},
 		{"reference to a missing record", []clientv3.Op{clientv3.OpDelete(ks.Record("portgroups", pg.Id))}, "reference: record " + ks.Record("ports", p.Id) + " points at missing " + ks.Record("portgroups", pg.Id)},
 		{"lock without its node", []clientv3.Op{clientv3.OpPut(ks.Reservation(42), "c9")}, "lock: key " + ks.Reservation(42) + ` (held by "c9") has no node`},
+		{"marker without its node", []clientv3.Op{clientv3.OpPut(ks.Holder(42), "c9")}, "marker: key " + ks.Holder(42) + ` (naming "c9") has no node`},
+		{"marker beside a lock bound to no lease", []clientv3.Op{clientv3.OpPut(ks.Holder(n.Id), "c1")}, "marker: lock " + ks.Reservation(n.Id) + ` of "c1" is bound to no lease but a marker names "c1"`},
 		{"waiter left behind", []clientv3.Op{clientv3.OpPut(ks.Waiters(n.Id)+"w", "c2")}, "lock: waiter key"},
 		{"corrupt record", []clientv3.Op{clientv3.OpPut(ks.Record("chassis", 5), "\xff\xff")}, "record " + ks.Record("chassis", 5) + " cannot be decoded"},
 	} {

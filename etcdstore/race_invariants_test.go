@@ -24,6 +24,7 @@ import (
 type kv struct {
 	value       string
 	create, mod int64
+	lease       int64
 	rec         proto.Message     // decoded, for record keys
 	uniques     map[string]string // index keys the record must have -> id
 	members     map[string]string // membership keys -> owner record key
@@ -44,7 +45,7 @@ func takeSnapshot(ctx context.Context, s *etcdstore.Store) (*snapshot, error) {
 	}
 	snap := &snapshot{space: s.Keys(), kvs: map[string]*kv{}}
 	for _, e := range resp.Kvs {
-		k := &kv{value: string(e.Value), create: e.CreateRevision, mod: e.ModRevision}
+		k := &kv{value: string(e.Value), create: e.CreateRevision, mod: e.ModRevision, lease: e.Lease}
 		k.isRecord, k.rec, k.uniques, k.members, k.corrupt = s.RecordKeys(string(e.Key), e.Value)
 		snap.kvs[string(e.Key)] = k
 	}
@@ -92,6 +93,21 @@ func (s *snapshot) violations() []string {
 			if _, ok := s.kvs[s.space.Record("nodes", id)]; err != nil || !ok {
 				out = append(out, fmt.Sprintf("lock: key %s (held by %q) has no node", key, k.value))
 			}
+			m, marked := s.kvs[s.space.Holder(id)]
+			switch {
+			case k.lease != 0 && (!marked || m.value != k.value):
+				out = append(out, fmt.Sprintf("marker: lock %s of %q is bound to a lease but its marker is %q (present %v)", key, k.value, markerValue(m), marked))
+			case k.lease == 0 && marked:
+				out = append(out, fmt.Sprintf("marker: lock %s of %q is bound to no lease but a marker names %q", key, k.value, m.value))
+			}
+		case strings.HasPrefix(key, s.space.Holders()):
+			id, err := keys.ParseID(key)
+			if _, ok := s.kvs[s.space.Record("nodes", id)]; err != nil || !ok {
+				out = append(out, fmt.Sprintf("marker: key %s (naming %q) has no node", key, k.value))
+			}
+			if k.lease != 0 {
+				out = append(out, fmt.Sprintf("marker: key %s is bound to a lease", key))
+			}
 		case strings.HasPrefix(key, s.space.Prefix()+"waiters/"):
 			out = append(out, fmt.Sprintf("lock: waiter key %s left behind", key))
 		}
@@ -100,12 +116,19 @@ func (s *snapshot) violations() []string {
 	return out
 }
 
-// records are the keys of records and node locks, the state a write
-// changes (index and membership keys are the invariants' business).
+func markerValue(m *kv) string {
+	if m == nil {
+		return ""
+	}
+	return m.value
+}
+
+// records are the keys of records, node locks and markers, the state a
+// write changes (index and membership keys are the invariants' business).
 func (s *snapshot) records() map[string]*kv {
 	out := map[string]*kv{}
 	for key, k := range s.kvs {
-		if k.isRecord || strings.HasPrefix(key, s.space.Reservations()) {
+		if k.isRecord || strings.HasPrefix(key, s.space.Reservations()) || strings.HasPrefix(key, s.space.Holders()) {
 			out[key] = k
 		}
 	}
@@ -149,10 +172,22 @@ func (s *snapshot) named(table, column string, value any) []string {
 	return out
 }
 
-// lock is a node's lock as read: holder "" when free. The fencing token
-// is the lock key's mod revision: the key is written only when its holder
-// changes (see lock.go).
+// lock is a node's reservation as the store must report it: the live
+// lock's holder and token (the lock key's mod revision: the key is
+// written only when its holder changes, see lock.go), else the marker's
+// holder with token 0 (a stale holder), else "" and 0.
 func (s *snapshot) lock(nodeID int64) (holder string, token int64) {
+	if h, tok := s.liveLock(nodeID); h != "" {
+		return h, tok
+	}
+	if k, ok := s.kvs[s.space.Holder(nodeID)]; ok {
+		return k.value, 0
+	}
+	return "", 0
+}
+
+// liveLock is a node's lock key as read: holder "" when the lock is free.
+func (s *snapshot) liveLock(nodeID int64) (holder string, token int64) {
 	if k, ok := s.kvs[s.space.Reservation(nodeID)]; ok {
 		return k.value, k.mod
 	}

@@ -153,6 +153,7 @@ func TestRaceTable(t *testing.T) {
 		allocationRaceCases(),
 		traitRaceCases(),
 		biosRaceCases(),
+		holderRaceCases(),
 	) {
 		t.Run(rc.name, func(t *testing.T) {
 			for _, mode := range modes {

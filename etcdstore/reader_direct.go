@@ -59,7 +59,7 @@ func (d *directReader) byUnique(ctx context.Context, t *table, index, key string
 }
 
 // scan reads t in pages of pageSize records, all at the revision of the
-// first page; a node's locks are read with the first page.
+// first page; a node's locks and markers are read with the first page.
 func (d *directReader) scan(ctx context.Context, t *table, o order, keep func(protoreflect.Message) bool, paged bool, _ candidateFunc) ([]stored, error) {
 	out, _, err := d.scanAt(ctx, t, o, keep, paged, 0)
 	return out, err
@@ -82,7 +82,7 @@ func (d *directReader) scanAt(ctx context.Context, t *table, o order, keep func(
 	var (
 		out   []stored
 		rev   = atRev
-		locks map[int64]lockKV
+		locks map[int64]nodeLock
 	)
 	for {
 		opts := []clientv3.OpOption{clientv3.WithRange(end)}
@@ -101,7 +101,8 @@ func (d *directReader) scanAt(ctx context.Context, t *table, o order, keep func(
 		}
 		ops := []clientv3.Op{clientv3.OpGet(start, opts...)}
 		if t.locked && locks == nil {
-			ops = append(ops, clientv3.OpGet(s.keys.Reservations(), clientv3.WithPrefix()))
+			ops = append(ops, clientv3.OpGet(s.keys.Reservations(), clientv3.WithPrefix()),
+				clientv3.OpGet(s.keys.Holders(), clientv3.WithPrefix()))
 		}
 		resp, err := s.cli.Txn(ctx).Then(ops...).Commit()
 		if err != nil {
@@ -110,17 +111,17 @@ func (d *directReader) scanAt(ctx context.Context, t *table, o order, keep func(
 		if rev == 0 {
 			rev = resp.Header.Revision
 		}
-		if len(ops) == 2 {
-			locks = readLocks(resp.Responses[1].GetResponseRange().Kvs)
+		if len(ops) == 3 {
+			locks = readLocks(resp.Responses[1].GetResponseRange().Kvs, resp.Responses[2].GetResponseRange().Kvs)
 		}
 		rr := resp.Responses[0].GetResponseRange()
 		for _, kv := range rr.Kvs {
-			st, err := s.decode(t, kv, nil)
+			st, err := s.decode(t, kv, nodeLock{})
 			if err != nil {
 				return nil, 0, err
 			}
 			if l, ok := locks[recordID(st.rec)]; ok {
-				st.setLock(l.holder, l.modRev)
+				st.setNodeLock(l)
 			}
 			if keep != nil && !keep(st.rec) {
 				continue
@@ -142,20 +143,20 @@ func (d *directReader) scanAt(ctx context.Context, t *table, o order, keep func(
 	}
 }
 
-// lockKV is a node lock as read.
-type lockKV struct {
-	holder string
-	modRev int64 // the fencing token
-}
-
-func readLocks(kvs []*mvccpb.KeyValue) map[int64]lockKV {
-	m := make(map[int64]lockKV, len(kvs))
-	for _, kv := range kvs {
-		id, err := keys.ParseID(string(kv.Key))
-		if err != nil {
-			continue
+// readLocks indexes node locks and markers, as read, by node id.
+func readLocks(locks, markers []*mvccpb.KeyValue) map[int64]nodeLock {
+	m := make(map[int64]nodeLock, len(locks))
+	for _, kv := range locks {
+		if id, err := keys.ParseID(string(kv.Key)); err == nil {
+			m[id] = nodeLock{lock: kv}
 		}
-		m[id] = lockKV{holder: string(kv.Value), modRev: kv.ModRevision}
+	}
+	for _, kv := range markers {
+		if id, err := keys.ParseID(string(kv.Key)); err == nil {
+			l := m[id]
+			l.marker = kv
+			m[id] = l
+		}
 	}
 	return m
 }

@@ -37,8 +37,8 @@ type stored struct {
 	rec    protoreflect.Message
 	modRev int64
 	// For nodes: the lock key's ModRevision, the fencing token (0 when
-	// unreserved).
-	lockModRev int64
+	// no live lock), and the last-holder marker's (0 when none).
+	lockModRev, holderModRev int64
 	// remembered marks a state from the recentCache, not read just now:
 	// an update trusts it only as far as its compares do.
 	remembered bool
@@ -50,9 +50,50 @@ type stored struct {
 	boxed []any
 }
 
-// setLock gives a node as read its lock (holder "": none) at token.
+// setLock gives a node as read its lock (holder "": none) at token, and
+// no marker: a lock just taken without a lease, moved or dropped.
 func (st *stored) setLock(holder string, token int64) {
 	st.lockModRev = applyLock(st.rec, holder, token)
+	st.holderModRev = 0
+}
+
+// nodeLock is a node's lock key and last-holder marker as read (nil:
+// absent).
+type nodeLock struct{ lock, marker *mvccpb.KeyValue }
+
+// kvOf is the first of kvs, nil when there is none.
+func kvOf(kvs []*mvccpb.KeyValue) *mvccpb.KeyValue {
+	if len(kvs) == 0 {
+		return nil
+	}
+	return kvs[0]
+}
+
+// setNodeLock gives a node as read its reservation: the live lock's
+// holder, else the marker's (a stale holder: its lease expired without a
+// release; token 0), else none.
+func (st *stored) setNodeLock(l nodeLock) {
+	holder, token := "", int64(0)
+	switch {
+	case l.lock != nil:
+		holder, token = string(l.lock.Value), l.lock.ModRevision
+	case l.marker != nil:
+		holder = string(l.marker.Value)
+	}
+	st.lockModRev = applyLock(st.rec, holder, token)
+	st.holderModRev = 0
+	if l.marker != nil {
+		st.holderModRev = l.marker.ModRevision
+	}
+}
+
+// liveHolder is the holder of the node's live lock, "" when the lock is
+// free (the reservation may still name a stale holder).
+func (st stored) liveHolder() string {
+	if st.lockModRev == 0 {
+		return ""
+	}
+	return nodeOf(st.rec).GetReservation()
 }
 
 // txnPart lets a caller add compares and operations to a generic
@@ -125,14 +166,16 @@ func (b *txnBuilder) requireOwner(key string) txnRead {
 	return b.read(clientv3.OpGet(key, clientv3.WithCountOnly()))
 }
 
-// recordRead is the Else read of one record (and a node's lock).
-type recordRead struct{ rec, lock txnRead }
+// recordRead is the Else read of one record (and a node's lock and
+// marker).
+type recordRead struct{ rec, lock, marker txnRead }
 
 // readRecord adds the reads that load record id of t to the Else branch.
 func (b *txnBuilder) readRecord(s *Store, t *table, id int64) recordRead {
 	r := recordRead{rec: b.read(clientv3.OpGet(s.keys.Record(t.name, id)))}
 	if t.locked {
 		r.lock = b.read(clientv3.OpGet(s.keys.Reservation(id)))
+		r.marker = b.read(clientv3.OpGet(s.keys.Holder(id)))
 	}
 	return r
 }
@@ -140,11 +183,11 @@ func (b *txnBuilder) readRecord(s *Store, t *table, id int64) recordRead {
 // decodeRead decodes a recordRead from a failed transaction; found is
 // false when the record does not exist.
 func (s *Store) decodeRead(t *table, r recordRead, resp *clientv3.TxnResponse) (stored, bool, error) {
-	var lock []*mvccpb.KeyValue
+	var l nodeLock
 	if t.locked {
-		lock = r.lock.of(resp).Kvs
+		l = nodeLock{lock: kvOf(r.lock.of(resp).Kvs), marker: kvOf(r.marker.of(resp).Kvs)}
 	}
-	return s.decodeFound(t, r.rec.of(resp).Kvs, lock)
+	return s.decodeFound(t, r.rec.of(resp).Kvs, l)
 }
 
 func (b *txnBuilder) add(p txnPart) {
@@ -156,7 +199,8 @@ func (b *txnBuilder) commit(ctx context.Context, cli *clientv3.Client) (*clientv
 	return cli.Txn(ctx).If(b.cmps...).Then(b.ops...).Else(b.elseOps...).Commit()
 }
 
-// readOps are the reads that load one record (and a node's lock).
+// readOps are the reads that load one record (and a node's lock and
+// marker).
 func (s *Store) readOps(t *table, id int64) []clientv3.Op { return s.readOpsAt(t, id, 0) }
 
 // readOpsAt are readOps as of revision rev (0: the latest).
@@ -167,7 +211,7 @@ func (s *Store) readOpsAt(t *table, id int64, rev int64) []clientv3.Op {
 	}
 	ops := []clientv3.Op{clientv3.OpGet(s.keys.Record(t.name, id), opts...)}
 	if t.locked {
-		ops = append(ops, clientv3.OpGet(s.keys.Reservation(id), opts...))
+		ops = append(ops, clientv3.OpGet(s.keys.Reservation(id), opts...), clientv3.OpGet(s.keys.Holder(id), opts...))
 	}
 	return ops
 }
@@ -175,37 +219,33 @@ func (s *Store) readOpsAt(t *table, id int64, rev int64) []clientv3.Op {
 // parseRead decodes the responses of readOps; found is false when the
 // record does not exist.
 func (s *Store) parseRead(t *table, resps []*pbetcd.ResponseOp) (st stored, found bool, err error) {
-	var lock []*mvccpb.KeyValue
+	var l nodeLock
 	if t.locked {
-		lock = resps[1].GetResponseRange().Kvs
+		l = nodeLock{lock: kvOf(resps[1].GetResponseRange().Kvs), marker: kvOf(resps[2].GetResponseRange().Kvs)}
 	}
-	return s.decodeFound(t, resps[0].GetResponseRange().Kvs, lock)
+	return s.decodeFound(t, resps[0].GetResponseRange().Kvs, l)
 }
 
-// decodeFound decodes a record read as kvs, with its lock read as lock
-// (either may be empty).
-func (s *Store) decodeFound(t *table, kvs, lock []*mvccpb.KeyValue) (stored, bool, error) {
+// decodeFound decodes a record read as kvs, with its lock and marker as
+// read (either may be absent).
+func (s *Store) decodeFound(t *table, kvs []*mvccpb.KeyValue, l nodeLock) (stored, bool, error) {
 	if len(kvs) == 0 {
 		return stored{}, false, nil
-	}
-	var l *mvccpb.KeyValue
-	if len(lock) > 0 {
-		l = lock[0]
 	}
 	st, err := s.decode(t, kvs[0], l)
 	return st, err == nil, err
 }
 
 // decode builds a stored record from its key-value and, for nodes, the
-// lock key-value (nil when unreserved).
-func (s *Store) decode(t *table, kv, lock *mvccpb.KeyValue) (stored, error) {
+// lock and marker key-values (nil when absent).
+func (s *Store) decode(t *table, kv *mvccpb.KeyValue, l nodeLock) (stored, error) {
 	rec, err := decodeRecord(t, kv)
 	if err != nil {
 		return stored{}, err
 	}
 	st := stored{rec: rec, modRev: kv.ModRevision}
-	if t.locked && lock != nil {
-		st.setLock(string(lock.Value), lock.ModRevision)
+	if t.locked {
+		st.setNodeLock(l)
 	}
 	return st, nil
 }

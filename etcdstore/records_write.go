@@ -139,8 +139,11 @@ func (s *Store) update(ctx context.Context, t *table, id ident, cur stored, keep
 		reread := b.readRecord(s, t, rid)
 		if t.locked {
 			// The lock key is written only when its holder changes, so an
-			// unchanged ModRevision (0: absent) is an unchanged lock.
-			b.cmps = append(b.cmps, clientv3.Compare(clientv3.ModRevision(s.keys.Reservation(rid)), "=", cur.lockModRev))
+			// unchanged ModRevision (0: absent) is an unchanged lock; the
+			// marker likewise, so the reservation written and returned is
+			// the one the update decided on.
+			b.cmps = append(b.cmps, clientv3.Compare(clientv3.ModRevision(s.keys.Reservation(rid)), "=", cur.lockModRev),
+				clientv3.Compare(clientv3.ModRevision(s.keys.Holder(rid)), "=", cur.holderModRev))
 		}
 
 		added, clashes, owners := s.indexChanges(&b, t, cur.rec, next)
@@ -168,7 +171,7 @@ func (s *Store) update(ctx context.Context, t *table, id ident, cur stored, keep
 			s.recent.forget(t, rid)
 			return stored{}, notFound()
 		}
-		if recordID(fresh.rec) != rid || fresh.modRev != cur.modRev || fresh.lockModRev != cur.lockModRev || cur.remembered {
+		if recordID(fresh.rec) != rid || fresh.modRev != cur.modRev || fresh.lockModRev != cur.lockModRev || fresh.holderModRev != cur.holderModRev || cur.remembered {
 			cur = fresh // lost a race: redo the mutation on the fresh value
 			if err := ctx.Err(); err != nil {
 				return stored{}, err
@@ -274,9 +277,10 @@ func (s *Store) renamed(ctx context.Context, t *table, id ident, fresh stored, f
 
 // afterWrite is the stored state of a record just written at revision rev;
 // a node whose update took, moved or dropped its lock gets the lock's new
-// state (the update compared the lock as read, so otherwise it holds).
+// state, without a marker (the update compared the lock and marker as
+// read, so otherwise they hold).
 func (s *Store) afterWrite(t *table, rec protoreflect.Message, rev int64, prev stored) stored {
-	st := stored{rec: rec, modRev: rev, lockModRev: prev.lockModRev}
+	st := stored{rec: rec, modRev: rev, lockModRev: prev.lockModRev, holderModRev: prev.holderModRev}
 	if t.locked {
 		if holder := nodeOf(rec).GetReservation(); holder != nodeOf(prev.rec).GetReservation() {
 			st.setLock(holder, rev)
@@ -294,12 +298,12 @@ func keySet(ks []indexKey) map[string]bool {
 }
 
 // removeOps are the deletes that remove a record with its index and
-// membership keys (and a node's lock).
+// membership keys (and a node's lock, marker and waiters).
 func (s *Store) removeOps(t *table, rec protoreflect.Message) []clientv3.Op {
 	id := recordID(rec)
 	ops := []clientv3.Op{clientv3.OpDelete(s.keys.Record(t.name, id))}
 	if t.locked {
-		ops = append(ops, clientv3.OpDelete(s.keys.Reservation(id)),
+		ops = append(ops, clientv3.OpDelete(s.keys.Reservation(id)), clientv3.OpDelete(s.keys.Holder(id)),
 			clientv3.OpDelete(s.keys.Waiters(id), clientv3.WithPrefix()))
 	}
 	for _, k := range s.uniqueKeys(t, rec) {

@@ -64,7 +64,7 @@ func (s *Store) reindexTable(ctx context.Context, t *table, rep *ReindexReport) 
 	var bad error
 	_, err := rangeInPages(ctx, s.cli, s.keys.Table(t.name), func(kvs []*mvccpb.KeyValue) {
 		for _, kv := range kvs {
-			st, err := s.decode(t, kv, nil)
+			st, err := s.decode(t, kv, nodeLock{})
 			if err != nil {
 				bad = err
 				return

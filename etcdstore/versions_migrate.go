@@ -133,7 +133,7 @@ func (s *Store) writeMigrations(ctx context.Context, m versionedModel, latest st
 			case len(kvs) == 0:
 				mg.st = stored{}
 			case kvs[0].ModRevision != mg.st.modRev:
-				fresh, err := s.decode(m.t, kvs[0], nil)
+				fresh, err := s.decode(m.t, kvs[0], nodeLock{})
 				if err != nil {
 					return 0, 0, err
 				}

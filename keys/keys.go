@@ -5,6 +5,7 @@
 //
 //	<prefix>nodes/<id>                         node record (pb.Node)
 //	<prefix>reservations/<id>                  node lock: holder tag, lease-bound when held by a session
+//	<prefix>holders/<id>                       last holder of a lease-bound lock: its tag, bound to no lease
 //	<prefix>ports/<id>                         port record; likewise portgroups/, chassis/,
 //	                                           volume_connectors/, volume_targets/,
 //	                                           conductors/, conductor_hardware_interfaces/
@@ -83,6 +84,14 @@ func (s Space) Waiters(nodeID int64) string { return s.prefix + "waiters/" + For
 
 // Reservations is the prefix of all node locks.
 func (s Space) Reservations() string { return s.prefix + "reservations/" }
+
+// Holder is the key of a node's last-holder marker: the tag of the holder
+// of a lock bound to a lease, written with the lock but bound to no lease,
+// so that it outlives a lease that expires without a release.
+func (s Space) Holder(nodeID int64) string { return s.Holders() + FormatID(nodeID) }
+
+// Holders is the prefix of all last-holder markers.
+func (s Space) Holders() string { return s.prefix + "holders/" }
 
 // UniquePrefix is the prefix of every entry of one unique index.
 func (s Space) UniquePrefix(table, field string) string {

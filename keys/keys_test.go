@@ -62,6 +62,7 @@ func TestSpaceKeys(t *testing.T) {
 	cases := map[string]string{
 		s.Record("nodes", 42):                       "/ironic/nodes/0000000000000000042",
 		s.Reservation(42):                           "/ironic/reservations/0000000000000000042",
+		s.Holder(42):                                "/ironic/holders/0000000000000000042",
 		s.Unique("nodes", "name", "a/b"):            "/ironic/index/nodes/name/a%2Fb",
 		s.Unique("volume_connectors", "t", "x", ""): "/ironic/index/volume_connectors/t/x/%",
 		s.Member("ports", "node_id", 7, 9):          "/ironic/index/ports/node_id/0000000000000000007/0000000000000000009",
@@ -173,9 +174,20 @@ func TestUniquePrefixAndProbe(t *testing.T) {
 		t.Errorf("%q of another field is under %q", k, p)
 	}
 	probe := s.RevisionProbe()
-	for _, prefix := range []string{s.Table("nodes"), s.UniquePrefix("nodes", "uuid"), s.Reservations()} {
+	for _, prefix := range []string{s.Table("nodes"), s.UniquePrefix("nodes", "uuid"), s.Reservations(), s.Holders()} {
 		if strings.HasPrefix(probe, prefix) {
 			t.Errorf("the revision probe %q is under %q", probe, prefix)
+		}
+	}
+	// A node's marker is under the markers' prefix, never under the locks'
+	// or a table's, and its id reads back.
+	for _, id := range []int64{1, 42, 1<<63 - 1} {
+		k := s.Holder(id)
+		if !strings.HasPrefix(k, s.Holders()) || strings.HasPrefix(k, s.Reservations()) || strings.HasPrefix(k, s.Table("nodes")) {
+			t.Errorf("Holder(%d) = %q, not only under %q", id, k, s.Holders())
+		}
+		if back, err := ParseID(k); err != nil || back != id {
+			t.Errorf("ParseID(Holder(%d)) = %d, %v", id, back, err)
 		}
 	}
 }

@@ -1,6 +1,14 @@
 // Package lockcheck records what clients did to node locks during a fault
 // run and checks the history for linearizability with porcupine against a
-// sequential model of one node lock (holder and last fenced write).
+// sequential model of one node lock (holder, last holder and last fenced
+// write).
+//
+// Every reserve of the model is bound to its client's lease (as the
+// conductors of a fault run reserve): the store then keeps the holder as
+// the node's last holder, and when the lease expires without a release
+// the node still names it (a stale holder) while its lock is free. The
+// stale holder's release succeeds and clears it; another's release or
+// fenced write is NodeLocked naming it.
 //
 // An operation whose outcome is unknown (a timeout, a lost connection) is
 // treated as possibly applied: it may take effect at any point after its
@@ -64,8 +72,10 @@ type Output struct {
 	Value  string
 }
 
-// state is one node's lock: who holds it and the last written value.
-type state struct{ holder, value string }
+// state is one node's lock: who holds it, who held it last without
+// releasing it (the marker: the holder, or a stale holder whose lease
+// expired), and the last written value.
+type state struct{ holder, last, value string }
 
 // Recorder collects a history from many goroutines.
 type Recorder struct {
@@ -160,7 +170,7 @@ var Model = (&porcupine.NondeterministicModel{
 	},
 	DescribeState: func(s any) string {
 		st := s.(state)
-		return fmt.Sprintf("holder=%q value=%q", st.holder, st.value)
+		return fmt.Sprintf("holder=%q last=%q value=%q", st.holder, st.last, st.value)
 	},
 }).ToModel()
 
@@ -176,21 +186,26 @@ func step(s state, in Input, out Output) []any {
 		return nil
 	case Expire:
 		if s.holder == in.Client {
-			return []any{state{value: s.value}}
+			return []any{state{last: s.last, value: s.value}}
 		}
 		return []any{s}
 	case Reserve:
 		if s.holder == "" {
-			applied, canApply = state{holder: in.Client, value: s.value}, true
+			applied, canApply = state{holder: in.Client, last: in.Client, value: s.value}, true
 		}
 	case Release:
-		if s.holder == in.Client {
+		if s.holder == in.Client || s.holder == "" && s.last == in.Client {
 			applied, canApply = state{value: s.value}, true
 		}
 	case Write:
 		if s.holder == in.Client {
-			applied, canApply = state{holder: s.holder, value: in.Value}, true
+			applied, canApply = state{holder: s.holder, last: s.last, value: in.Value}, true
 		}
+	}
+	// The reservation a node reports: its holder, else its stale holder.
+	named := s.holder
+	if named == "" {
+		named = s.last
 	}
 	switch out.Result {
 	case OK:
@@ -203,12 +218,16 @@ func step(s state, in Input, out Output) []any {
 		}
 		return []any{s}
 	case Locked:
-		// Reserve reports Locked even to the holder itself, as Ironic does.
-		if s.holder != "" && s.holder == out.Holder && (in.Kind == Reserve || s.holder != in.Client) {
+		// Reserve reports Locked even to the holder itself, as Ironic does;
+		// a stale holder keeps no one from reserving, but a release or a
+		// fenced write by another is refused in its name.
+		if in.Kind == Reserve && s.holder != "" && s.holder == out.Holder ||
+			in.Kind != Reserve && named != "" && named == out.Holder && named != in.Client {
 			return []any{s}
 		}
 	case NotLocked:
-		if s.holder == "" && in.Kind != Reserve {
+		// A fenced write by the stale holder itself finds its lock gone.
+		if in.Kind == Release && named == "" || in.Kind == Write && s.holder == "" && (named == "" || named == in.Client) {
 			return []any{s}
 		}
 	}

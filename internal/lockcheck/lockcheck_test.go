@@ -23,6 +23,7 @@ var (
 	resA  = Input{Kind: Reserve, Node: 1, Client: "a"}
 	resB  = Input{Kind: Reserve, Node: 1, Client: "b"}
 	relA  = Input{Kind: Release, Node: 1, Client: "a"}
+	relB  = Input{Kind: Release, Node: 1, Client: "b"}
 	wrA   = Input{Kind: Write, Node: 1, Client: "a", Value: "x"}
 	expA  = Input{Kind: Expire, Node: 1, Client: "a"}
 	ok    = Output{Result: OK}
@@ -48,6 +49,11 @@ func TestLegalHistories(t *testing.T) {
 			op(0, resA, 0, 1, ok), op(0, expA, 2, 20, ok), op(1, resB, 10, 11, ok)},
 		"fenced write by the holder": {
 			op(0, resA, 0, 1, ok), op(0, wrA, 2, 3, ok), op(0, relA, 4, 5, ok)},
+		"the stale holder's release clears it": {
+			op(0, resA, 0, 1, ok), op(0, expA, 2, 3, ok), op(1, relB, 4, 5, lockA), op(0, wrA, 6, 7, Output{Result: NotLocked}),
+			op(0, relA, 8, 9, ok), op(1, relB, 10, 11, Output{Result: NotLocked})},
+		"a stale holder's node is reserved by another at once": {
+			op(0, resA, 0, 1, ok), op(0, expA, 2, 3, ok), op(1, resB, 4, 5, ok), op(0, relA, 6, 7, lockB)},
 		"a read sees the last write": {
 			op(0, resA, 0, 1, ok), op(0, wrA, 2, 3, ok), op(1, Input{Kind: Read, Node: 1}, 4, 5, Output{Result: OK, Holder: "a", Value: "x"})},
 	}
@@ -68,6 +74,12 @@ func TestIllegalHistories(t *testing.T) {
 			op(0, resA, 0, 1, ok), op(0, expA, 2, 3, ok), op(1, resB, 4, 5, ok), op(0, wrA, 6, 7, ok)},
 		"a read that misses an acknowledged write": {
 			op(0, resA, 0, 1, ok), op(0, wrA, 2, 3, ok), op(1, Input{Kind: Read, Node: 1}, 4, 5, Output{Result: OK, Holder: "a"})},
+		"release by another than the stale holder succeeds": {
+			op(0, resA, 0, 1, ok), op(0, expA, 2, 3, ok), op(1, relB, 4, 5, ok)},
+		"release by the stale holder after another reserved succeeds": {
+			op(0, resA, 0, 1, ok), op(0, expA, 2, 3, ok), op(1, resB, 4, 5, ok), op(0, relA, 6, 7, ok)},
+		"release of a stale holder's node is NotLocked": {
+			op(0, resA, 0, 1, ok), op(0, expA, 2, 3, ok), op(1, relB, 4, 5, Output{Result: NotLocked})},
 		"release by a non-holder succeeds": {
 			op(0, resA, 0, 1, ok), op(1, Input{Kind: Release, Node: 1, Client: "b"}, 2, 3, ok)},
 	}

@@ -1,6 +1,8 @@
 """A conductor keeps its etcd lease, and so its node locks, by its own
 touch_conductor heartbeat; when it stops, the store frees its locks and
-reports it offline after the lease's TTL, with nobody cleaning up.
+reports it offline after the lease's TTL, with nobody cleaning up. Its
+nodes still name it (a stale holder), so that Ironic's orphan task finds
+them and releases them as on SQL.
 
 Against an API without --testing (leases are real there), whose
 --heartbeat-timeout is store.LEASE_TTL.
@@ -26,6 +28,10 @@ class HeartbeatTestCase(unittest.TestCase):
             'uuid': str(uuid.uuid4()), 'driver': 'fake-hardware',
             'version': '1.37'})
         self.addCleanup(self.conn.destroy_node, self.node.id)
+        self.orphan = self.conn.create_node({
+            'uuid': str(uuid.uuid4()), 'driver': 'fake-hardware',
+            'version': '1.37'})
+        self.addCleanup(self.conn.destroy_node, self.orphan.id)
 
     def _unregister(self):
         try:
@@ -39,6 +45,7 @@ class HeartbeatTestCase(unittest.TestCase):
     def test_heartbeat_keeps_the_lock_and_silence_frees_it(self):
         ttl = store.LEASE_TTL
         self.conn.reserve_node(self.host, self.node.id)
+        self.conn.reserve_node(self.host, self.orphan.id)
         # Heartbeats for twice the TTL: without them the lock would be
         # gone by then.
         deadline = time.monotonic() + 2 * ttl
@@ -50,19 +57,30 @@ class HeartbeatTestCase(unittest.TestCase):
         # Silence: the lease ends between TTL and TTL + 0.5 s after the
         # last keep-alive.
         silent_since = time.monotonic()
-        while self.holder() is not None:
+        while self.host not in self.conn.get_offline_conductors():
             self.assertLess(time.monotonic() - silent_since, ttl + 3,
-                            'the lock outlived the lease')
+                            'the lease outlived its TTL')
             time.sleep(0.1)
         self.assertGreater(time.monotonic() - silent_since, ttl - 0.5,
-                           'the lock went before the lease could expire')
-        self.assertIn(self.host, self.conn.get_offline_conductors())
+                           'the lease went before it could expire')
         self.assertNotIn(self.host, self.conn.get_online_conductors())
-        # Another conductor takes the node at once.
+        # Its locks went with the lease; its nodes still name it, and the
+        # orphan task's query finds them.
+        self.assertEqual(self.host, self.holder())
+        orphans = self.conn.get_nodeinfo_list(
+            columns=['id'], filters={'reserved_by_any_of': [self.host]})
+        self.assertEqual(sorted([(self.node.id,), (self.orphan.id,)]),
+                         sorted(tuple(r) for r in orphans))
+        # Another conductor takes a node at once: the lock is free.
         self.assertEqual('other',
                          self.conn.reserve_node('other',
                                                 self.node.id).reservation)
         self.conn.release_node('other', self.node.id)
+        self.assertIsNone(self.holder())
+        # The orphan task releases the other in the dead host's name.
+        self.conn.release_node(self.host, self.orphan.id)
+        self.assertIsNone(
+            self.conn.get_node_by_id(self.orphan.id).reservation)
         # The next heartbeat revives the conductor under a new lease.
         self.conn.touch_conductor(self.host)
         self.assertNotIn(self.host, self.conn.get_offline_conductors())
