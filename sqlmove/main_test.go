@@ -55,6 +55,13 @@ func TestMain(m *testing.M) {
 // testStore is a Store under a fresh prefix.
 func testStore(t testing.TB, opts ...etcdstore.Option) *etcdstore.Store {
 	t.Helper()
+	s, _ := testStorePrefix(t, opts...)
+	return s
+}
+
+// testStorePrefix is testStore with its key prefix.
+func testStorePrefix(t testing.TB, opts ...etcdstore.Option) (*etcdstore.Store, string) {
+	t.Helper()
 	prefix := fmt.Sprintf("/sqlmove-test-%d-%d/", time.Now().UnixNano(), seq.Add(1))
 	s, err := etcdstore.New(client, append([]etcdstore.Option{etcdstore.WithPrefix(prefix)}, opts...)...)
 	if err != nil {
@@ -64,7 +71,7 @@ func testStore(t testing.TB, opts ...etcdstore.Option) *etcdstore.Store {
 		s.Close()
 		client.Delete(context.Background(), prefix, clientv3.WithPrefix())
 	})
-	return s
+	return s, prefix
 }
 
 var (
