@@ -119,15 +119,14 @@ func (s *Store) ImportRecords(ctx context.Context, table string, recs []proto.Me
 		}
 		plans = append(plans, p)
 	}
-	res.Problems = append(res.Problems, duplicatesAmong(t, plans)...)
-	if len(res.Problems) == 0 {
-		if err := s.readImportState(ctx, t, plans); err != nil {
-			return res, err
-		}
-		for _, p := range plans {
-			if pr := s.judge(t, p, o.replace); pr != nil {
-				res.Problems = append(res.Problems, *pr)
-			}
+	dups, plans := duplicatesAmong(t, plans)
+	res.Problems = append(res.Problems, dups...)
+	if err := s.readImportState(ctx, t, plans); err != nil {
+		return res, err
+	}
+	for _, p := range plans {
+		if pr := s.judge(t, p, o.replace); pr != nil {
+			res.Problems = append(res.Problems, *pr)
 		}
 	}
 	if len(res.Problems) > 0 {
@@ -195,11 +194,14 @@ func (s *Store) planImport(t *table, m proto.Message) (*importPlan, error) {
 }
 
 // duplicatesAmong finds records of one call that share an id or a unique
-// value (folded, as the index keys are).
-func duplicatesAmong(t *table, plans []*importPlan) []ImportProblem {
+// value (folded, as the index keys are) with an earlier one, and returns
+// their problems and the other plans.
+func duplicatesAmong(t *table, plans []*importPlan) ([]ImportProblem, []*importPlan) {
 	var out []ImportProblem
 	ids := map[int64]bool{}
 	held := map[string]int64{}
+	kept := plans[:0:0]
+next:
 	for _, p := range plans {
 		id := recordID(p.rec)
 		if ids[id] {
@@ -211,12 +213,15 @@ func duplicatesAmong(t *table, plans []*importPlan) []ImportProblem {
 			if other, ok := held[k.key]; ok {
 				out = append(out, ImportProblem{Table: t.name, ID: id,
 					Err: fmt.Errorf("%w (as record %d)", k.u.clash(p.rec), other)})
-				break
+				continue next
 			}
+		}
+		for _, k := range p.uniques {
 			held[k.key] = id
 		}
+		kept = append(kept, p)
 	}
-	return out
+	return out, kept
 }
 
 // readImportState reads, for every plan, its record (and lock), the

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ironic-etcd/ironic-etcd/etcdstore"
 	"github.com/ironic-etcd/ironic-etcd/internal/embedded"
+	"github.com/ironic-etcd/ironic-etcd/internal/sqltest"
 )
 
 // One embedded etcd member serves the package; each test gets its own
@@ -40,7 +41,7 @@ func TestMain(m *testing.M) {
 			return 1
 		}
 		defer client.Close()
-		return m.Run()
+		return sqltest.Main(m) // stops the MariaDB and PostgreSQL servers the tests started
 	}()
 	if code == 0 {
 		if err := goleak.Find(goleak.IgnoreTopFunction("go.opencensus.io/stats/view.(*worker).start")); err != nil {
@@ -54,6 +55,13 @@ func TestMain(m *testing.M) {
 // testStore is a Store under a fresh prefix.
 func testStore(t testing.TB, opts ...etcdstore.Option) *etcdstore.Store {
 	t.Helper()
+	s, _ := testStorePrefix(t, opts...)
+	return s
+}
+
+// testStorePrefix is testStore with its key prefix.
+func testStorePrefix(t testing.TB, opts ...etcdstore.Option) (*etcdstore.Store, string) {
+	t.Helper()
 	prefix := fmt.Sprintf("/sqlmove-test-%d-%d/", time.Now().UnixNano(), seq.Add(1))
 	s, err := etcdstore.New(client, append([]etcdstore.Option{etcdstore.WithPrefix(prefix)}, opts...)...)
 	if err != nil {
@@ -63,7 +71,7 @@ func testStore(t testing.TB, opts ...etcdstore.Option) *etcdstore.Store {
 		s.Close()
 		client.Delete(context.Background(), prefix, clientv3.WithPrefix())
 	})
-	return s
+	return s, prefix
 }
 
 var (

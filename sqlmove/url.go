@@ -70,13 +70,7 @@ func parseSQLite(raw, rest string) (Target, error) {
 	if query != "" {
 		return Target{}, fmt.Errorf("%w: SQLite URL parameters are not supported: %q", ErrURL, query)
 	}
-	// modernc reads _pragma parameters after '?': a path with '?' goes
-	// through a file: URI.
-	dsn := path
-	if strings.ContainsAny(path, "?#") {
-		dsn = "file:" + (&url.URL{Path: path}).EscapedPath()
-	}
-	return Target{Dialect: SQLite, Driver: "sqlite", DSN: dsn, Path: path, Redacted: raw}, nil
+	return Target{Dialect: SQLite, Driver: "sqlite", DSN: path, Path: path, Redacted: raw}, nil
 }
 
 func parseMySQL(raw string) (Target, error) {
