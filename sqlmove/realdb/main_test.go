@@ -22,8 +22,9 @@ import (
 // One embedded etcd member serves the package; each test gets its own key
 // prefix. The SQL servers are sqltest's, one per kind for the binary.
 var (
-	client *clientv3.Client
-	seq    atomic.Int64
+	client    *clientv3.Client
+	endpoints []string
+	seq       atomic.Int64
 )
 
 func TestMain(m *testing.M) {
@@ -34,11 +35,13 @@ func TestMain(m *testing.M) {
 			return 1
 		}
 		defer server.Close()
+		endpoints = server.Endpoints
 		if client, err = server.Client(); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
 		defer client.Close()
+		defer removeBinary()
 		return sqltest.Main(m)
 	}()
 	os.Exit(code)
