@@ -4,7 +4,7 @@ PROTOC_GEN_GO ?= google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
 GOBIN         := $(shell $(GO) env GOPATH)/bin
 PKGS          := ./...
 
-.PHONY: all build test test-go test-short lint proto proto-check deps deps-ironic deps-sql test-ironic fuzz bench ci
+.PHONY: all build test test-go test-short lint proto proto-check deps deps-ironic deps-sql test-ironic fuzz bench bench-sqlmove ci
 
 all: build
 
@@ -91,5 +91,14 @@ fuzz:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+# bench-sqlmove prints rows/s of ironic-etcd import and export on MariaDB
+# beside mariadb-dump | mariadb of the same database (bench/sqlmove): its
+# own MariaDB and ironic-etcd serve on loopback, medians of 3 runs.
+SQLMOVE_NODES ?= 10000
+bench-sqlmove: deps-sql
+	@dir=$$(mktemp -d) && $(GO) build -o $$dir/ironic-etcd ./cmd/ironic-etcd && \
+		$(GO) run ./bench/sqlmove -binary $$dir/ironic-etcd -nodes $(SQLMOVE_NODES); \
+		rc=$$?; rm -rf $$dir; exit $$rc
 
 ci: deps lint proto-check test fuzz

@@ -69,21 +69,20 @@ func startMariaDB(mariadbd, installDB, client string) (*Server, error) {
 	if err := s.launch(exec.Command(mariadbd, args...), "mariadbd.log"); err != nil {
 		return nil, err
 	}
-	s.admin = func(sql, database string) error {
-		args := []string{"--no-defaults", "--socket=" + sock, "--user=root", "--batch"}
+	s.admin = func(sql, database string) ([]byte, error) {
+		args := []string{"--no-defaults", "--socket=" + sock, "--user=root", "--batch", "--skip-column-names"}
 		if database != "" {
 			args = append(args, "--database="+database)
 		}
-		_, err := run(exec.Command(client, append(args, "--execute="+sql)...), 2*time.Minute)
-		return err
+		return run(exec.Command(client, append(args, "--execute="+sql)...), 2*time.Minute)
 	}
-	if err := s.waitReady(func() error { return s.admin("SELECT 1", "") }, "mariadbd.log"); err != nil {
+	if err := s.connected("mariadbd.log"); err != nil {
 		return nil, err
 	}
 	for _, host := range []string{"127.0.0.1", "localhost"} {
 		user := fmt.Sprintf("'ironic'@'%s'", host)
-		if err := s.admin(fmt.Sprintf("CREATE USER %s IDENTIFIED BY '%s'; GRANT ALL PRIVILEGES ON *.* TO %s WITH GRANT OPTION",
-			user, s.Password, user), ""); err != nil {
+		if err := s.Exec("", fmt.Sprintf("CREATE USER %s IDENTIFIED BY '%s'; GRANT ALL PRIVILEGES ON *.* TO %s WITH GRANT OPTION",
+			user, s.Password, user)); err != nil {
 			return nil, err
 		}
 	}

@@ -91,18 +91,17 @@ func startPostgres(bin, psql string) (*Server, error) {
 	if err := s.launch(server, "postgres.log"); err != nil {
 		return nil, err
 	}
-	s.admin = func(sql, database string) error {
+	s.admin = func(sql, database string) ([]byte, error) {
 		if database == "" {
 			database = "postgres"
 		}
-		_, err := run(exec.Command(psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", dir,
+		return run(exec.Command(psql, "-X", "-q", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-h", dir,
 			"-p", itoa(s.Port), "-U", "postgres", "-d", database, "-c", sql), 2*time.Minute)
-		return err
 	}
-	if err := s.waitReady(func() error { return s.admin("SELECT 1", "") }, "postgres.log"); err != nil {
+	if err := s.connected("postgres.log"); err != nil {
 		return nil, err
 	}
-	if err := s.admin(fmt.Sprintf("CREATE ROLE ironic LOGIN CREATEDB PASSWORD '%s'", s.Password), ""); err != nil {
+	if err := s.Exec("", fmt.Sprintf("CREATE ROLE ironic LOGIN CREATEDB PASSWORD '%s'", s.Password)); err != nil {
 		return nil, err
 	}
 	ok = true

@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -36,10 +37,13 @@ type Server struct {
 	Dir      string
 	Port     int
 	Password string
+	Version  string // the server's SELECT version()
 
 	cmd    *exec.Cmd
 	exited chan struct{}
-	admin  func(sql string, database string) error
+	// admin runs sql as the superuser in database ("" : none or the
+	// default) and returns the client's output (tab-separated rows).
+	admin func(sql string, database string) ([]byte, error)
 
 	mu      sync.Mutex
 	created int
@@ -58,9 +62,9 @@ func (s *Server) CreateDatabase() (string, error) {
 	s.mu.Unlock()
 	var err error
 	if s.Kind == "mysql" {
-		err = s.admin("CREATE DATABASE "+name+" CHARACTER SET utf8mb4", "")
+		_, err = s.admin("CREATE DATABASE "+name+" CHARACTER SET utf8mb4", "")
 	} else {
-		err = s.admin("CREATE DATABASE "+name+" OWNER ironic", "postgres")
+		_, err = s.admin("CREATE DATABASE "+name+" OWNER ironic", "")
 	}
 	if err != nil {
 		return "", err
@@ -78,14 +82,25 @@ func (s *Server) URL(name string) string {
 
 // Exec runs sql as the server's superuser (over its unix socket) in
 // database name: for tests that must write what Ironic never would.
-func (s *Server) Exec(name, sql string) error { return s.admin(sql, name) }
+func (s *Server) Exec(name, sql string) error {
+	_, err := s.admin(sql, name)
+	return err
+}
+
+// Query runs sql as Exec does and returns its rows as the command-line
+// client prints them: tab-separated, one a line, no header.
+func (s *Server) Query(name, sql string) (string, error) {
+	out, err := s.admin(sql, name)
+	return string(out), err
+}
 
 // DropDatabase removes database name.
 func (s *Server) DropDatabase(name string) error {
-	if s.Kind == "mysql" {
-		return s.admin("DROP DATABASE IF EXISTS "+name, "")
+	sql := "DROP DATABASE IF EXISTS " + name
+	if s.Kind == "postgresql" {
+		sql += " WITH (FORCE)" // closes what a failed test left connected
 	}
-	return s.admin("DROP DATABASE IF EXISTS "+name+" WITH (FORCE)", "postgres")
+	return s.Exec("", sql)
 }
 
 // Stop kills the server and removes its dir.
@@ -143,17 +158,27 @@ func (s *Server) waitReady(ready func() error, logName string) error {
 	}
 }
 
-// run runs a command to completion with a timeout, returning its output in
-// the error when it fails.
+// connected waits for the server, then records its version.
+func (s *Server) connected(logName string) error {
+	err := s.waitReady(func() error {
+		out, err := s.admin("SELECT version()", "")
+		s.Version = strings.TrimSpace(string(out))
+		return err
+	}, logName)
+	return err
+}
+
+// run runs a command to completion with a timeout and returns its
+// stdout; a failure's error carries both stdout and stderr.
 func run(cmd *exec.Cmd, timeout time.Duration) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	c := exec.CommandContext(ctx, cmd.Path, cmd.Args[1:]...)
 	c.Env, c.Dir, c.SysProcAttr, c.Stdin = cmd.Env, cmd.Dir, cmd.SysProcAttr, cmd.Stdin
-	var out bytes.Buffer
-	c.Stdout, c.Stderr = &out, &out
+	var out, errOut bytes.Buffer
+	c.Stdout, c.Stderr = &out, &errOut
 	if err := c.Run(); err != nil {
-		return out.Bytes(), fmt.Errorf("%s: %v\n%s", c.String(), err, out.String())
+		return out.Bytes(), fmt.Errorf("%s: %v\n%s%s", c.String(), err, out.String(), errOut.String())
 	}
 	return out.Bytes(), nil
 }
