@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"strconv"
 
-	"go.etcd.io/etcd/api/v3/mvccpb"
-	clientv3 "go.etcd.io/etcd/client/v3"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
@@ -97,9 +95,11 @@ func ImportTables() []string {
 // transactions committed leaves them written: re-running the call finishes
 // the rest (what is already stored is Unchanged).
 //
-// Round trips: one per maxTxnOps keys read to judge (records, their index
-// keys and owners), then one per write transaction (plus one per lost
-// race).
+// No 21.4 counterpart (an import tool's write path; 21.4's creates
+// assign ids). Round trips: one per maxTxnOps keys read to judge
+// (records, their index keys and owners; four in flight), two per id
+// counter to move, then one per write transaction (four in flight; plus
+// one per lost race).
 func (s *Store) ImportRecords(ctx context.Context, table string, recs []proto.Message, opts ...ImportOption) (ImportResult, error) {
 	var o importOptions
 	for _, opt := range opts {
@@ -222,89 +222,6 @@ next:
 		kept = append(kept, p)
 	}
 	return out, kept
-}
-
-// readImportState reads, for every plan, its record (and lock), the
-// unique keys it claims and the owners it needs, in transactions of at
-// most maxTxnOps reads.
-func (s *Store) readImportState(ctx context.Context, t *table, plans []*importPlan) error {
-	type target struct {
-		p    *importPlan
-		kind int // 0 record, 1 lock, 2 unique i, 3 owner i
-		i    int
-	}
-	var ops []clientv3.Op
-	var tgts []target
-	flush := func() error {
-		if len(ops) == 0 {
-			return nil
-		}
-		resp, err := s.cli.Txn(ctx).Then(ops...).Commit()
-		if err != nil {
-			return etcdError(err, false)
-		}
-		locks := map[*importPlan]*mvccpb.KeyValue{}
-		for i, tg := range tgts {
-			kvs := resp.Responses[i].GetResponseRange().Kvs
-			switch tg.kind {
-			case 0:
-				if len(kvs) > 0 {
-					st, err := s.decode(t, kvs[0], nil)
-					if err != nil {
-						return err
-					}
-					tg.p.cur, tg.p.curData = &st, kvs[0].Value
-				}
-			case 1:
-				if len(kvs) > 0 {
-					locks[tg.p] = kvs[0]
-				}
-			case 2:
-				if len(kvs) > 0 {
-					tg.p.uniqueHeld[tg.i] = string(kvs[0].Value)
-				}
-			case 3:
-				tg.p.ownerFound[tg.i] = resp.Responses[i].GetResponseRange().Count > 0
-			}
-		}
-		for p, l := range locks {
-			if p.cur != nil {
-				p.cur.setLock(string(l.Value), l.ModRevision)
-			}
-		}
-		ops, tgts = ops[:0], tgts[:0]
-		return nil
-	}
-	for _, p := range plans {
-		p.cur, p.curData = nil, nil
-		p.uniqueHeld = make([]string, len(p.uniques))
-		p.ownerFound = make([]bool, len(p.members))
-		need := 1 + len(p.uniques) + len(p.members)
-		if t.locked {
-			need++
-		}
-		if len(ops)+need > s.opts.maxTxnOps {
-			if err := flush(); err != nil {
-				return err
-			}
-		}
-		id := recordID(p.rec)
-		ops = append(ops, clientv3.OpGet(s.keys.Record(t.name, id)))
-		tgts = append(tgts, target{p: p})
-		if t.locked {
-			ops = append(ops, clientv3.OpGet(s.keys.Reservation(id)))
-			tgts = append(tgts, target{p: p, kind: 1})
-		}
-		for i, k := range p.uniques {
-			ops = append(ops, clientv3.OpGet(k.key))
-			tgts = append(tgts, target{p: p, kind: 2, i: i})
-		}
-		for i, mk := range p.members {
-			ops = append(ops, clientv3.OpGet(mk.ownerKey, clientv3.WithCountOnly()))
-			tgts = append(tgts, target{p: p, kind: 3, i: i})
-		}
-	}
-	return flush()
 }
 
 // judge decides what to do with a plan given the state read, or names

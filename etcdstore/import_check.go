@@ -18,7 +18,7 @@ import (
 // Nothing is defaulted: a column not in values stays unset. An import
 // builds its records with it and compares them with its rows, to find the
 // rows the store would keep differently. InvalidParameterValue (or
-// InvalidUUID) naming the column. No round trip.
+// InvalidUUID) naming the column. No 21.4 counterpart; no round trip.
 func FillRecord(msg proto.Message, values Values) error {
 	rec := msg.ProtoReflect()
 	names := make([]string, 0, len(values))

@@ -3,6 +3,7 @@ package etcdstore
 import (
 	"context"
 	"strconv"
+	"sync"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
@@ -17,48 +18,50 @@ const importTxnBytes = 1 << 20
 // a concurrent change that leaves its records importable.
 const importRetries = 8
 
-// counter is an id counter an import moves past its ids.
-type counter struct {
-	high, modRev int64
-}
-
-// writeImport writes the plans judged new or to replace, in transactions
-// within the store's limits.
+// writeImport moves the id counters past the plans' ids, then writes the
+// plans judged new or to replace in transactions within the store's
+// limits, importParallel at a time.
 func (s *Store) writeImport(ctx context.Context, t *table, plans []*importPlan, replace bool, res *ImportResult) error {
-	counters := map[string]*counter{}
-	for _, name := range counterNames(t) {
-		c, err := s.readCounter(ctx, name)
-		if err != nil {
-			return err
-		}
-		counters[name] = c
-	}
-	budget := s.opts.maxTxnOps - len(counters)
+	want := map[string]int64{}
+	var groups [][]*importPlan
 	var group []*importPlan
 	var ops, cmps, size int
-	flush := func() error {
-		if len(group) == 0 {
-			return nil
-		}
-		err := s.commitImport(ctx, t, group, counters, replace, res)
-		group, ops, cmps, size = group[:0], 0, 0, 0
-		return err
-	}
 	for _, p := range plans {
 		if p.action == importSame {
 			res.Unchanged++
 			continue
 		}
+		for name, id := range counterIDs(t, p) {
+			want[name] = max(want[name], id)
+		}
 		o, c := importCost(p)
-		if len(group) > 0 && (ops+o > budget || cmps+c > budget || size+len(p.data) > importTxnBytes) {
-			if err := flush(); err != nil {
-				return err
-			}
+		if len(group) > 0 && (ops+o > s.opts.maxTxnOps || cmps+c > s.opts.maxTxnOps || size+len(p.data) > importTxnBytes) {
+			groups, group, ops, cmps, size = append(groups, group), nil, 0, 0, 0
 		}
 		group = append(group, p)
 		ops, cmps, size = ops+o, cmps+c, size+len(p.data)
 	}
-	return flush()
+	if len(group) > 0 {
+		groups = append(groups, group)
+	}
+	// The counters first: an id counter past ids not yet written wastes
+	// nothing, and a create racing the import skips ids it meets.
+	for name, id := range want {
+		if err := s.raiseCounter(ctx, name, id); err != nil {
+			return err
+		}
+	}
+	var mu sync.Mutex
+	return inParallel(len(groups), func(i int) error {
+		var r ImportResult
+		err := s.commitImport(ctx, t, groups[i], replace, &r)
+		mu.Lock()
+		defer mu.Unlock()
+		res.Written, res.Replaced, res.Unchanged = res.Written+r.Written, res.Replaced+r.Replaced, res.Unchanged+r.Unchanged
+		res.Txns += r.Txns
+		res.Problems = append(res.Problems, r.Problems...)
+		return err
+	})
 }
 
 // importCost is the most operations and compares a plan adds.
@@ -93,59 +96,58 @@ func counterIDs(t *table, p *importPlan) map[string]int64 {
 	return out
 }
 
-func (s *Store) readCounter(ctx context.Context, name string) (*counter, error) {
-	resp, err := s.cli.Get(ctx, s.keys.IDCounter(name))
-	if err != nil {
-		return nil, etcdError(err, false)
-	}
-	c := &counter{}
-	if len(resp.Kvs) == 1 {
-		c.modRev = resp.Kvs[0].ModRevision
-		if c.high, err = strconv.ParseInt(string(resp.Kvs[0].Value), 10, 64); err != nil {
-			return nil, errCorrupt(resp.Kvs[0].Key, "the id counter holds %q, not an id", resp.Kvs[0].Value)
+// raiseCounter makes the id counter name at least id, with a
+// compare-and-swap as the id allocator's (ids.go). Round trips: one to
+// read, one to write if needed, plus one per lost race.
+func (s *Store) raiseCounter(ctx context.Context, name string, id int64) error {
+	key := s.keys.IDCounter(name)
+	for {
+		resp, err := s.cli.Get(ctx, key)
+		if err != nil {
+			return etcdError(err, false)
+		}
+		var high, modRev int64
+		if len(resp.Kvs) == 1 {
+			modRev = resp.Kvs[0].ModRevision
+			if high, err = strconv.ParseInt(string(resp.Kvs[0].Value), 10, 64); err != nil {
+				return errCorrupt(resp.Kvs[0].Key, "the id counter holds %q, not an id", resp.Kvs[0].Value)
+			}
+		}
+		if high >= id {
+			return nil
+		}
+		txn, err := s.cli.Txn(ctx).If(clientv3.Compare(clientv3.ModRevision(key), "=", modRev)).
+			Then(clientv3.OpPut(key, strconv.FormatInt(id, 10))).Commit()
+		if err != nil {
+			return etcdError(err, true)
+		}
+		if txn.Succeeded {
+			return nil
 		}
 	}
-	return c, nil
 }
 
 // commitImport writes one group in one transaction; when a compare
 // fails it reads the group's state again, re-judges and retries.
-func (s *Store) commitImport(ctx context.Context, t *table, group []*importPlan, counters map[string]*counter, replace bool, res *ImportResult) error {
+func (s *Store) commitImport(ctx context.Context, t *table, group []*importPlan, replace bool, res *ImportResult) error {
 	for attempt := 0; ; attempt++ {
 		var b txnBuilder
-		want := map[string]int64{}
 		var todo []*importPlan
 		for _, p := range group {
-			if p.action == importSame {
-				continue
-			}
-			todo = append(todo, p)
-			s.importOps(&b, t, p)
-			for name, id := range counterIDs(t, p) {
-				want[name] = max(want[name], id)
+			if p.action != importSame {
+				todo = append(todo, p)
+				s.importOps(&b, t, p)
 			}
 		}
 		if len(todo) == 0 {
 			countPlans(group, res)
 			return nil
 		}
-		for name, id := range want {
-			if c := counters[name]; id > c.high {
-				key := s.keys.IDCounter(name)
-				b.cmps = append(b.cmps, clientv3.Compare(clientv3.ModRevision(key), "=", c.modRev))
-				b.ops = append(b.ops, clientv3.OpPut(key, strconv.FormatInt(id, 10)))
-			}
-		}
 		resp, err := b.commit(ctx, s.cli)
 		if err != nil {
 			return etcdError(err, true)
 		}
 		if resp.Succeeded {
-			for name, id := range want {
-				if c := counters[name]; id > c.high {
-					c.high, c.modRev = id, resp.Header.Revision
-				}
-			}
 			for _, p := range todo {
 				for _, k := range p.uniques {
 					s.uniques.put(k.key, recordID(p.rec))
@@ -160,13 +162,6 @@ func (s *Store) commitImport(ctx context.Context, t *table, group []*importPlan,
 			return newError(ErrConflict, "import: the store keeps changing under the import; run it again")
 		}
 		// Someone else wrote meanwhile: judge the group again.
-		for name := range counters {
-			c, err := s.readCounter(ctx, name)
-			if err != nil {
-				return err
-			}
-			counters[name] = c
-		}
 		if err := s.readImportState(ctx, t, group); err != nil {
 			return err
 		}

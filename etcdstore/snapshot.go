@@ -14,7 +14,8 @@ import (
 // sqlmove) or a comparison with another copy of the data.
 
 // RecordCounts counts the records of every table (ImportTables' names)
-// as of revision rev (0: now) and returns the revision counted at. One
+// as of revision rev (0: now) and returns the revision counted at. No
+// 21.4 counterpart (import and export check and verify with it). One
 // round trip; a compacted rev is an error.
 func (s *Store) RecordCounts(ctx context.Context, rev int64) (map[string]int64, int64, error) {
 	names := ImportTables()
@@ -44,7 +45,9 @@ func (s *Store) RecordCounts(ctx context.Context, rev int64) (map[string]int64, 
 // as stored at revision rev (0: now), in id order: nodes with their lock's
 // holder in reservation (reservation_revision its token), deploy
 // templates with their steps. It returns the revision read at: pass it to
-// the next call to read every table at one instant. fn may keep the
+// the next call to read every table at one instant. No 21.4 counterpart
+// (export reads the store with it). fn's error stops the walk and is
+// returned; fn may keep the
 // records. Round trips: one per 4,000 records (and, for nodes, one per
 // 4,000 locks); a compacted rev is an error.
 func (s *Store) WalkRecords(ctx context.Context, table string, rev int64, fn func(proto.Message) error) (int64, error) {

@@ -17,7 +17,6 @@ import (
 
 	"github.com/ironic-etcd/ironic-etcd/etcdstore"
 	"github.com/ironic-etcd/ironic-etcd/internal/embedded"
-	"github.com/ironic-etcd/ironic-etcd/internal/sqltest"
 )
 
 // One embedded etcd member serves the package; each test gets its own
@@ -41,7 +40,7 @@ func TestMain(m *testing.M) {
 			return 1
 		}
 		defer client.Close()
-		return sqltest.Main(m) // stops the MariaDB and PostgreSQL servers the tests started
+		return m.Run()
 	}()
 	if code == 0 {
 		if err := goleak.Find(goleak.IgnoreTopFunction("go.opencensus.io/stats/view.(*worker).start")); err != nil {

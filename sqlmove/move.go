@@ -89,7 +89,7 @@ func readStore(ctx context.Context, s *etcdstore.Store) (Data, error) {
 	return data, nil
 }
 
-// storeIsEmpty returns the store's record counts when it holds any.
+// storeHolds names the store tables that hold records and how many ("": none).
 func storeHolds(ctx context.Context, s *etcdstore.Store) (string, error) {
 	counts, _, err := s.RecordCounts(ctx, 0)
 	if err != nil {

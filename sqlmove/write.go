@@ -25,8 +25,8 @@ const maxParams = 900
 // max_allowed_packet is 16 MiB by default).
 const maxStatementBytes = 4 << 20
 
-// toSQL is the parameter that writes value v of kind k.
-func (d *db) toSQL(k kind, v any) (any, error) {
+// toSQL is the parameter that writes value v.
+func (d *db) toSQL(v any) (any, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -95,7 +95,7 @@ func (d *db) insert(ctx context.Context, tx *sql.Tx, t *Table, rows []Row, skip 
 			if t.Columns[i] == skip {
 				v = nil
 			}
-			p, err := d.toSQL(kindOf(t.fields[i]), v)
+			p, err := d.toSQL(v)
 			if err != nil {
 				return fmt.Errorf("%s %s column %s: %w", t.Name, keyOf(t, row), t.Columns[i], err)
 			}

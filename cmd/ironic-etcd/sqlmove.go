@@ -139,7 +139,7 @@ func progressTo(w *os.File) func(sqlmove.Step) {
 	return func(st sqlmove.Step) {
 		if now := time.Now(); now.Sub(last) >= 5*time.Second || st.Done == st.Total {
 			last = now
-			fmt.Fprintf(w, "%s: %d of %d rows\n", st.Table, st.Done, st.Total)
+			fmt.Fprintf(w, "%s: %d/%d\n", st.Table, st.Done, st.Total)
 		}
 	}
 }
