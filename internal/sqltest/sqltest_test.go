@@ -138,3 +138,21 @@ func TestMissingBinaryNamesMakeDepsSQL(t *testing.T) {
 		t.Errorf("error %v does not name make deps-sql", err)
 	}
 }
+
+// The same seed gives the same database, uuids and timestamps included;
+// another seed other uuids.
+func TestFillIsDeterministicFromTheSeed(t *testing.T) {
+	fill := func(seed string) DBDump {
+		u := NewSQLite(t)
+		CreateSchema(t, u)
+		Fill(t, u, "--nodes", "4", "--seed", seed)
+		return Dump(t, u)
+	}
+	a, b, c := fill("7"), fill("7"), fill("8")
+	if diff := Diff(a, b); len(diff) != 0 {
+		t.Errorf("two fills with seed 7 differ:\n%s", strings.Join(diff, "\n"))
+	}
+	if a.Tables["nodes"][0]["uuid"] == c.Tables["nodes"][0]["uuid"] {
+		t.Errorf("seeds 7 and 8 gave node 1 the same uuid %v", a.Tables["nodes"][0]["uuid"])
+	}
+}
