@@ -24,6 +24,9 @@ type etcd struct {
 func startEtcd(binary, dir string) (*etcd, error) {
 	client, peer := freePort(), freePort()
 	e := &etcd{endpoint: fmt.Sprintf("127.0.0.1:%d", client)}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
 	logf, err := os.Create(filepath.Join(dir, "serve.log"))
 	if err != nil {
 		return nil, err

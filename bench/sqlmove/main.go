@@ -5,7 +5,7 @@
 // It starts its own MariaDB (internal/sqltest) and `ironic-etcd serve`
 // (fsync on, as operators run it) on loopback, fills the source through
 // Ironic's own Connection (-nodes nodes, 2 ports each), then per repeat
-// imports into a fresh key prefix, exports into a fresh database whose
+// imports into a fresh etcd member, exports into a fresh database whose
 // schema ironic-dbsync made, and copies the source with mariadb-dump. One
 // last import and export with --verify are timed too, and the round trip
 // is checked row for row (sqltest.Diff). `make bench-sqlmove` runs it.
@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -50,12 +51,6 @@ func run(binary string, nodes, repeats int) error {
 		return err
 	}
 	defer db.Stop()
-	etcd, err := startEtcd(binary, dir)
-	if err != nil {
-		return err
-	}
-	defer etcd.stop()
-
 	src, err := schemaDB(db, dir)
 	if err != nil {
 		return err
@@ -73,20 +68,25 @@ func run(binary string, nodes, repeats int) error {
 
 	var imports, exports, dumps []time.Duration
 	for r := 1; r <= repeats; r++ {
-		prefix := fmt.Sprintf("--prefix=/bench-%d/", r)
-		d, err := timed(etcd.cli(binary, "import", "--from", src, "--quiet", prefix))
+		// A fresh etcd each run, as an operator's first import has it: a
+		// member that kept the previous runs' revisions imports slower.
+		etcd, err := startEtcd(binary, filepath.Join(dir, fmt.Sprint(r)))
 		if err != nil {
 			return err
 		}
-		imports = append(imports, d)
-		dst, err := schemaDB(db, dir)
+		d, err := timed(etcd.cli(binary, "import", "--from", src, "--quiet"))
+		if err == nil {
+			imports = append(imports, d)
+			var dst string
+			if dst, err = schemaDB(db, dir); err == nil {
+				d, err = timed(etcd.cli(binary, "export", "--to", dst, "--quiet"))
+				exports = append(exports, d)
+			}
+		}
+		etcd.stop()
 		if err != nil {
 			return err
 		}
-		if d, err = timed(etcd.cli(binary, "export", "--to", dst, "--quiet", prefix)); err != nil {
-			return err
-		}
-		exports = append(exports, d)
 		copyURL, err := db.CreateDatabase()
 		if err != nil {
 			return err
@@ -97,8 +97,12 @@ func run(binary string, nodes, repeats int) error {
 		dumps = append(dumps, d)
 		fmt.Printf("run %d: import %s, export %s, mariadb-dump | mariadb %s\n", r, secs(imports[r-1]), secs(exports[r-1]), secs(d))
 	}
-	prefix := "--prefix=/bench-verify/"
-	importVerify, err := timed(etcd.cli(binary, "import", "--from", src, "--quiet", "--verify", prefix))
+	etcd, err := startEtcd(binary, filepath.Join(dir, "verify"))
+	if err != nil {
+		return err
+	}
+	defer etcd.stop()
+	importVerify, err := timed(etcd.cli(binary, "import", "--from", src, "--quiet", "--verify"))
 	if err != nil {
 		return err
 	}
@@ -106,7 +110,7 @@ func run(binary string, nodes, repeats int) error {
 	if err != nil {
 		return err
 	}
-	exportVerify, err := timed(etcd.cli(binary, "export", "--to", dst, "--quiet", "--verify", prefix))
+	exportVerify, err := timed(etcd.cli(binary, "export", "--to", dst, "--quiet", "--verify"))
 	if err != nil {
 		return err
 	}
