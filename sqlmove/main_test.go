@@ -40,6 +40,11 @@ func TestMain(m *testing.M) {
 			return 1
 		}
 		defer client.Close()
+		defer func() {
+			if schemaPath != "" {
+				os.RemoveAll(filepath.Dir(schemaPath))
+			}
+		}()
 		return m.Run()
 	}()
 	if code == 0 {
