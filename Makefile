@@ -4,7 +4,7 @@ PROTOC_GEN_GO ?= google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
 GOBIN         := $(shell $(GO) env GOPATH)/bin
 PKGS          := ./...
 
-.PHONY: all build test test-go test-short lint proto proto-check deps deps-ironic test-ironic deps-e2e-ironic e2e-ironic fuzz bench ci
+.PHONY: all build test test-go test-short lint proto proto-check deps deps-ironic deps-sql test-ironic deps-e2e-ironic e2e-ironic fuzz bench bench-sqlmove ci
 
 all: build
 
@@ -30,7 +30,7 @@ test: test-go test-ironic e2e-ironic
 # directly, and through the watch-fed read cache (the same tests as the
 # cache's conformance suite). -timeout bounds each pass, and go test kills
 # a binary at -timeout plus a minute for both: hence 60m.
-test-go: deps
+test-go: deps deps-sql
 	$(GO) vet $(PKGS)
 	$(GO) test -race -count=1 -timeout 60m $(PKGS)
 
@@ -44,6 +44,18 @@ deps-ironic:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && \
 		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(IRONIC_DEBS) >/dev/null; }
+
+# deps-sql installs the SQL servers and clients that internal/sqltest
+# starts for the import/export tests (each test runs its own servers on
+# loopback, never the system services), and the drivers Ironic's own
+# tooling uses to reach them. Ironic itself comes from deps-ironic.
+SQL_DEBS := mariadb-server mariadb-client postgresql postgresql-client \
+	sqlite3 python3-pymysql python3-psycopg2
+deps-sql: deps-ironic
+	@dpkg -s $(SQL_DEBS) >/dev/null 2>&1 || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SQL_DEBS) >/dev/null; }
 
 # test-ironic runs Ironic's own DB and conductor unit suites, and the
 # Python backend's tests, against a real ironic-etcd through
@@ -98,5 +110,14 @@ fuzz:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+# bench-sqlmove prints rows/s of ironic-etcd import and export on MariaDB
+# beside mariadb-dump | mariadb of the same database (bench/sqlmove): its
+# own MariaDB and ironic-etcd serve on loopback, medians of 3 runs.
+SQLMOVE_NODES ?= 10000
+bench-sqlmove: deps-sql
+	@dir=$$(mktemp -d) && $(GO) build -o $$dir/ironic-etcd ./cmd/ironic-etcd && \
+		$(GO) run ./bench/sqlmove -binary $$dir/ironic-etcd -nodes $(SQLMOVE_NODES); \
+		rc=$$?; rm -rf $$dir; exit $$rc
 
 ci: deps lint proto-check test fuzz

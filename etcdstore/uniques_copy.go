@@ -168,8 +168,12 @@ func memberKeyID(kv *mvccpb.KeyValue) (int64, error) {
 // rangeInPages reads every key under prefix as of one revision, in pages
 // of pageSize*4 keys, handing each page to fn; it returns the revision.
 func rangeInPages(ctx context.Context, cli *clientv3.Client, prefix string, fn func([]*mvccpb.KeyValue)) (int64, error) {
+	return rangeInPagesAt(ctx, cli, prefix, 0, fn)
+}
+
+// rangeInPagesAt is rangeInPages as of revision rev (0: the first page's).
+func rangeInPagesAt(ctx context.Context, cli *clientv3.Client, prefix string, rev int64, fn func([]*mvccpb.KeyValue)) (int64, error) {
 	end := keys.PrefixEnd(prefix)
-	var rev int64
 	from := prefix
 	for {
 		opts := []clientv3.OpOption{clientv3.WithRange(end), clientv3.WithLimit(pageSize * 4)}
