@@ -61,7 +61,7 @@ deps-sql: deps-ironic
 # Python backend's tests, against a real ironic-etcd through
 # python/ironic_etcd (python/test-ironic.sh).
 test-ironic: deps-ironic
-	cd python && /usr/bin/python3 -m pyflakes ironic_etcd tests e2e_ironic && /usr/bin/python3 -m pycodestyle ironic_etcd tests e2e_ironic
+	cd python && /usr/bin/python3 -m pyflakes ironic_etcd tests e2e_ironic tools && /usr/bin/python3 -m pycodestyle ironic_etcd tests e2e_ironic tools
 	./python/test-ironic.sh
 
 # e2e-ironic: stock Ironic 21.4 (one API, three conductors over JSON-RPC,
@@ -70,12 +70,7 @@ test-ironic: deps-ironic
 # mid-deploy, the etcd leader and an API replica killed mid-deploy; then
 # the same script on Ironic's SQL backend (MariaDB). The record of the run
 # goes to e2e/artifacts/ironic/ (ironic-e2e.md, .json, logs/).
-E2E_DEBS := mariadb-server mariadb-client python3-pymysql etcd-client
-deps-e2e-ironic: deps-ironic
-	@dpkg -s $(E2E_DEBS) >/dev/null 2>&1 || { \
-		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && \
-		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(E2E_DEBS) >/dev/null; }
+deps-e2e-ironic: deps deps-sql
 E2E_ARGS ?=
 e2e-ironic: deps-e2e-ironic
 	bin=$$(mktemp -d) && $(GO) build -o $$bin/ironic-etcd ./cmd/ironic-etcd && \

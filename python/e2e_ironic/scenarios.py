@@ -171,6 +171,7 @@ def takeover(stack, ironic, count, deploy_timeout):
             # In etcd the lock is its own key, bound to the conductor's
             # lease: from here any conductor could take the node.
             lock_free_at = now
+        ready = []
         for n in ironic.nodes(['uuid', 'provision_state', 'reservation',
                                'target_provision_state']):
             u = n['uuid']
@@ -181,12 +182,18 @@ def takeover(stack, ironic, count, deploy_timeout):
                 first.setdefault(u, {})['unlocked'] = now
             if (n['reservation'] is None
                     and n['provision_state'] in ('deploy failed', 'active')):
-                try:
-                    ironic.provision(u, 'deleted')
-                except rest.RestError:
-                    continue  # not yet: asked again next round
-                accepted[u] = time.monotonic() - killed_at
                 first[u]['state'] = n['provision_state']
+                ready.append(u)
+
+        def undeploy(u):
+            try:
+                ironic.provision(u, 'deleted')
+            except rest.RestError:
+                return  # not yet: asked again next round
+            accepted[u] = time.monotonic() - killed_at
+        # All at once, as an operator's tooling would: the time is each
+        # node's, not a queue of calls.
+        _each(undeploy, ready)
         time.sleep(0.25)
     rest.wait_all(ironic, list(orphans), _stable('available'),
                   deploy_timeout)
