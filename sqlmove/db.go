@@ -56,6 +56,24 @@ func open(ctx context.Context, target Target) (*db, error) {
 	return &db{DB: d, target: target}, nil
 }
 
+// openIronicDB opens the database url names and refuses it unless its
+// schema is Ironic 21.4's (checkSchema).
+func openIronicDB(ctx context.Context, url string) (*db, error) {
+	target, err := ParseURL(url)
+	if err != nil {
+		return nil, err
+	}
+	d, err := open(ctx, target)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.checkSchema(ctx); err != nil {
+		d.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
 // quote quotes an identifier (Ironic has columns named default, unique
 // and user).
 func (d *db) quote(name string) string {

@@ -17,18 +17,11 @@ import (
 // under Ironic itself. Node reservations travel as the reservation
 // column; conductors as their record says (online, updated_at).
 func Export(ctx context.Context, s *etcdstore.Store, url string, o Options) (*Report, error) {
-	target, err := ParseURL(url)
-	if err != nil {
-		return nil, err
-	}
-	d, err := open(ctx, target)
+	d, err := openIronicDB(ctx, url)
 	if err != nil {
 		return nil, err
 	}
 	defer d.Close()
-	if err := d.checkSchema(ctx); err != nil {
-		return nil, err
-	}
 	counts, err := d.counts(ctx)
 	if err != nil {
 		return nil, err
@@ -40,7 +33,7 @@ func Export(ctx context.Context, s *etcdstore.Store, url string, o Options) (*Re
 		}
 	}
 	if len(held) > 0 {
-		return nil, fmt.Errorf("%w: %s holds rows (%s); export writes into an empty database only", ErrNotEmpty, target.Redacted, strings.Join(held, ", "))
+		return nil, fmt.Errorf("%w: %s holds rows (%s); export writes into an empty database only", ErrNotEmpty, d.target.Redacted, strings.Join(held, ", "))
 	}
 	data, err := readStore(ctx, s)
 	if err != nil {
@@ -57,7 +50,7 @@ func Export(ctx context.Context, s *etcdstore.Store, url string, o Options) (*Re
 	if err != nil {
 		return rep, err
 	}
-	return rep, verified(rep, compare(back, data, compareOptions{seconds: target.Dialect == MySQL}))
+	return rep, verified(rep, compare(back, data, compareOptions{seconds: d.target.Dialect == MySQL}))
 }
 
 // writeAll inserts every table in one transaction.

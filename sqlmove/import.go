@@ -22,18 +22,11 @@ import (
 // only records of this database, as they are, is not "not empty", and
 // records already stored exactly so are skipped.
 func Import(ctx context.Context, s *etcdstore.Store, url string, o Options) (*Report, error) {
-	target, err := ParseURL(url)
-	if err != nil {
-		return nil, err
-	}
-	d, err := open(ctx, target)
+	d, err := openIronicDB(ctx, url)
 	if err != nil {
 		return nil, err
 	}
 	defer d.Close()
-	if err := d.checkSchema(ctx); err != nil {
-		return nil, err
-	}
 	data, err := d.readAll(ctx)
 	if err != nil {
 		return nil, err
