@@ -3,6 +3,7 @@ and a write whose replica died mid-request is settled where a second
 attempt can tell what happened (ironic_etcd.resolve)."""
 
 from http import server as http_server
+import os
 import socket
 import threading
 import unittest
@@ -172,8 +173,11 @@ class TestConfiguredReplicas(unittest.TestCase):
         etcd_conf.register_opts(conf)
         conf([], default_config_files=[])
         conf.set_override('url', 'http://a:1,https://b:2', 'ironic_etcd')
-        self.assertEqual(['http://a:1', 'https://b:2'],
-                         etcd_conf.api_url(conf))
+        without_env = {k: v for k, v in os.environ.items()
+                       if k != etcd_conf.URL_ENV}
+        with unittest.mock.patch.dict('os.environ', without_env, clear=True):
+            self.assertEqual(['http://a:1', 'https://b:2'],
+                             etcd_conf.api_url(conf))
         with unittest.mock.patch.dict('os.environ', {
                 etcd_conf.URL_ENV: 'http://c:3, http://d:4'}):
             self.assertEqual(['http://c:3', 'http://d:4'],
