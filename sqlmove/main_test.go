@@ -5,9 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,6 +14,7 @@ import (
 
 	"github.com/ironic-etcd/ironic-etcd/etcdstore"
 	"github.com/ironic-etcd/ironic-etcd/internal/embedded"
+	"github.com/ironic-etcd/ironic-etcd/internal/sqltest"
 )
 
 // One embedded etcd member serves the package; each test gets its own
@@ -40,11 +38,6 @@ func TestMain(m *testing.M) {
 			return 1
 		}
 		defer client.Close()
-		defer func() {
-			if schemaPath != "" {
-				os.RemoveAll(filepath.Dir(schemaPath))
-			}
-		}()
 		return m.Run()
 	}()
 	if code == 0 {
@@ -78,53 +71,9 @@ func testStorePrefix(t testing.TB, opts ...etcdstore.Option) (*etcdstore.Store, 
 	return s, prefix
 }
 
-var (
-	schemaOnce sync.Once
-	schemaPath string
-	schemaErr  error
-)
-
-// ironicSchema is an SQLite file whose schema Ironic's own
-// `ironic-dbsync create_schema` made, made once per test run.
-func ironicSchema(t testing.TB) string {
-	t.Helper()
-	schemaOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "sqlmove-schema-")
-		if err != nil {
-			schemaErr = err
-			return
-		}
-		schemaPath = filepath.Join(dir, "ironic.sqlite")
-		conf := filepath.Join(dir, "ironic.conf")
-		if schemaErr = os.WriteFile(conf, []byte("[database]\nconnection = sqlite:///"+schemaPath+"\n"), 0o600); schemaErr != nil {
-			return
-		}
-		cmd := exec.Command("/usr/bin/python3", "-c",
-			"import sys; from ironic.cmd.dbsync import main; sys.argv = ['ironic-dbsync', '--config-file', sys.argv[1], 'create_schema']; main()", conf)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			schemaErr = fmt.Errorf("ironic-dbsync create_schema: %v\n%s", err, out)
-		}
-	})
-	if schemaErr != nil {
-		t.Skip("no Ironic 21.4 to create a schema: ", schemaErr)
-	}
-	return schemaPath
-}
-
-// freshSQLite copies the empty Ironic schema into the test's directory
-// and returns its URL and path.
-func freshSQLite(t testing.TB) (string, string) {
-	t.Helper()
-	src, err := os.ReadFile(ironicSchema(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "ironic.sqlite")
-	if err := os.WriteFile(path, src, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return "sqlite:///" + path, path
-}
+// freshSQLite is a new SQLite file with Ironic's empty schema: its URL
+// and path.
+func freshSQLite(t testing.TB) (string, string) { return sqltest.SchemaSQLite(t) }
 
 // execSQLite runs statements on an SQLite file.
 func execSQLite(t testing.TB, path string, stmts ...string) {

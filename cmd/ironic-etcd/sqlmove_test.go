@@ -3,55 +3,20 @@ package main
 import (
 	"bytes"
 	"database/sql"
-	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	_ "modernc.org/sqlite"
 
 	"github.com/ironic-etcd/ironic-etcd/internal/embedded"
+	"github.com/ironic-etcd/ironic-etcd/internal/sqltest"
 )
 
-var (
-	schemaOnce sync.Once
-	schemaFile []byte
-	schemaErr  error
-)
-
-// ironicSQLite makes an SQLite database with Ironic's own schema
-// (ironic-dbsync create_schema, run once) and the statements given.
+// ironicSQLite makes an SQLite database with Ironic's own schema and the
+// statements given.
 func ironicSQLite(t *testing.T, stmts ...string) string {
 	t.Helper()
-	schemaOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "sqlmove-cli-")
-		if err != nil {
-			schemaErr = err
-			return
-		}
-		defer os.RemoveAll(dir)
-		path, conf := filepath.Join(dir, "ironic.sqlite"), filepath.Join(dir, "ironic.conf")
-		if schemaErr = os.WriteFile(conf, []byte("[database]\nconnection = sqlite:///"+path+"\n"), 0o600); schemaErr != nil {
-			return
-		}
-		out, err := exec.Command("/usr/bin/python3", "-c",
-			"import sys; from ironic.cmd.dbsync import main; sys.argv = ['ironic-dbsync', '--config-file', sys.argv[1], 'create_schema']; main()", conf).CombinedOutput()
-		if err != nil {
-			schemaErr = fmt.Errorf("%v %s", err, out)
-			return
-		}
-		schemaFile, schemaErr = os.ReadFile(path)
-	})
-	if schemaErr != nil {
-		t.Skipf("no Ironic 21.4 to make a schema: %v", schemaErr)
-	}
-	path := filepath.Join(t.TempDir(), "ironic.sqlite")
-	if err := os.WriteFile(path, schemaFile, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	url, path := sqltest.SchemaSQLite(t)
 	d, err := sql.Open("sqlite", path)
 	if err != nil {
 		t.Fatal(err)
@@ -62,7 +27,7 @@ func ironicSQLite(t *testing.T, stmts ...string) string {
 			t.Fatal(err)
 		}
 	}
-	return "sqlite:///" + path
+	return url
 }
 
 func runCLI(t *testing.T, args ...string) (string, error) {

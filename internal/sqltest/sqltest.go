@@ -116,6 +116,39 @@ func NewSQLite(t testing.TB) string {
 	return "sqlite:///" + filepath.Join(t.TempDir(), "ironic.sqlite")
 }
 
+var schemaTemplate struct {
+	once sync.Once
+	file []byte
+	err  error
+}
+
+// SchemaSQLite returns the URL and path of a new SQLite file in a temp
+// dir of t that holds Ironic 21.4's empty schema. ironic-dbsync
+// create_schema runs once per test binary; each call copies its file.
+func SchemaSQLite(t testing.TB) (string, string) {
+	t.Helper()
+	schemaTemplate.once.Do(func() {
+		dir, err := os.MkdirTemp("", "sqltest-schema-")
+		if err != nil {
+			schemaTemplate.err = err
+			return
+		}
+		defer os.RemoveAll(dir)
+		path := filepath.Join(dir, "ironic.sqlite")
+		if schemaTemplate.err = RunCreateSchema("sqlite:///"+path, dir); schemaTemplate.err == nil {
+			schemaTemplate.file, schemaTemplate.err = os.ReadFile(path)
+		}
+	})
+	if schemaTemplate.err != nil {
+		t.Fatalf("sqltest: Ironic 21.4's schema (`make deps-ironic` installs Ironic): %v", schemaTemplate.err)
+	}
+	path := filepath.Join(t.TempDir(), "ironic.sqlite")
+	if err := os.WriteFile(path, schemaTemplate.file, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return "sqlite:///" + path, path
+}
+
 // DatabaseName is the database of a MariaDB or PostgreSQL URL, or the
 // file of a SQLite one.
 func DatabaseName(rawURL string) string {
