@@ -56,29 +56,19 @@ func (s *Store) WalkRecords(ctx context.Context, table string, rev int64, fn fun
 	if t == nil {
 		return 0, invalidParam("WalkRecords: unknown table %q", table)
 	}
-	locks := map[int64]nodeLock{}
+	var locks map[int64]nodeLock
 	if t.locked {
-		var err error
-		for _, part := range []struct {
-			prefix string
-			set    func(*nodeLock, *mvccpb.KeyValue)
-		}{
-			{s.keys.Reservations(), func(l *nodeLock, kv *mvccpb.KeyValue) { l.lock = kv }},
-			{s.keys.Holders(), func(l *nodeLock, kv *mvccpb.KeyValue) { l.marker = kv }},
-		} {
-			rev, err = rangeInPagesAt(ctx, s.cli, part.prefix, rev, func(kvs []*mvccpb.KeyValue) {
-				for _, kv := range kvs {
-					if id, err := keys.ParseID(string(kv.Key)); err == nil {
-						l := locks[id]
-						part.set(&l, kv)
-						locks[id] = l
-					}
-				}
+		var held [2][]*mvccpb.KeyValue // lock keys, then last-holder markers
+		for i, prefix := range []string{s.keys.Reservations(), s.keys.Holders()} {
+			var err error
+			rev, err = rangeInPagesAt(ctx, s.cli, prefix, rev, func(kvs []*mvccpb.KeyValue) {
+				held[i] = append(held[i], kvs...)
 			})
 			if err != nil {
 				return 0, etcdError(err, false)
 			}
 		}
+		locks = readLocks(held[0], held[1])
 	}
 	var ferr error
 	rev, err := rangeInPagesAt(ctx, s.cli, s.keys.Table(t.name), rev, func(kvs []*mvccpb.KeyValue) {
