@@ -138,10 +138,7 @@ func (m *mirror) load(ctx context.Context) (int64, error) {
 		if n.rec != nil {
 			m.mergeLock(fresh, n)
 		}
-		return true
-	})
-	fresh.Ascend(func(e *entry) bool {
-		idx.add(e)
+		idx.add(n) // the buckets index nodes only
 		return true
 	})
 	m.mu.Lock()
